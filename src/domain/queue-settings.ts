@@ -1,0 +1,60 @@
+import type { BackoffPolicy } from "./retry-policy.ts";
+
+export interface DeliverySettings {
+  url: string;
+  /** Standard Webhooks secret, `whsec_<base64>`. */
+  secret: string;
+  timeoutSeconds: number;
+  maxConcurrency: number;
+  maxPerSecond: number;
+}
+
+export interface QueueSettings {
+  visibilityTimeoutSeconds: number;
+  maxAttempts: number;
+  backoff: BackoffPolicy;
+  /** 0 means unbounded. */
+  maxMessages: number;
+  /** How long dead-lettered messages are kept. */
+  retentionSeconds: number;
+  dedupWindowSeconds: number;
+  delivery: DeliverySettings | null;
+}
+
+/** What a PUT may carry: every field optional; omitted ones keep their current (or default) value. */
+export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff">> & {
+  backoff?: Partial<BackoffPolicy>;
+};
+
+const FOURTEEN_DAYS_SECONDS = 14 * 24 * 3600;
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  visibilityTimeoutSeconds: 30,
+  maxAttempts: 10,
+  backoff: { baseMs: 1000, maxMs: 60000, multiplier: 2, jitter: "full" },
+  maxMessages: 0,
+  retentionSeconds: FOURTEEN_DAYS_SECONDS,
+  dedupWindowSeconds: 300,
+  delivery: null,
+};
+
+export const DELIVERY_DEFAULTS = { timeoutSeconds: 10, maxConcurrency: 8, maxPerSecond: 0 } as const;
+
+export function applySettingsPatch(
+  current: QueueSettings,
+  patch: QueueSettingsPatch,
+): QueueSettings {
+  return {
+    visibilityTimeoutSeconds: patch.visibilityTimeoutSeconds ?? current.visibilityTimeoutSeconds,
+    maxAttempts: patch.maxAttempts ?? current.maxAttempts,
+    backoff: { ...current.backoff, ...stripUndefined(patch.backoff ?? {}) },
+    maxMessages: patch.maxMessages ?? current.maxMessages,
+    retentionSeconds: patch.retentionSeconds ?? current.retentionSeconds,
+    dedupWindowSeconds: patch.dedupWindowSeconds ?? current.dedupWindowSeconds,
+    delivery: patch.delivery === undefined ? current.delivery : patch.delivery,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

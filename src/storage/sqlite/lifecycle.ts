@@ -1,0 +1,96 @@
+import { backoffDelayMs } from "../../domain/retry-policy.ts";
+import type { QueueRecord } from "../store.ts";
+import type { SqliteContext } from "./context.ts";
+
+/** The columns every state transition needs about a leased message. */
+export interface LeasedRow {
+  seq: number;
+  queue: string;
+  attempts: number;
+  group_id: string | null;
+}
+
+/**
+ * State transitions shared by nack, lease expiry and redrive, so each rule lives in one place:
+ * a failed attempt either dead-letters (attempts exhausted) or becomes ready after a delay, and
+ * a message that leaves its ordering group lets the next one in.
+ */
+export class MessageLifecycle {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  /**
+   * One failed attempt, as of `failedAt`: dead-letters the message when attempts are exhausted,
+   * otherwise makes it ready again after `delayMs`, or after the queue's backoff when that is null.
+   */
+  fail(row: LeasedRow, queue: QueueRecord, error: string | null, delayMs: number | null, failedAt: number): "dead" | "retry" {
+    if (row.attempts >= queue.settings.maxAttempts) {
+      this.ctx.db
+        .query(
+          "UPDATE messages SET state = 2, dead_at = ?, lease_expires_at = NULL, last_error = COALESCE(?, last_error) WHERE seq = ?",
+        )
+        .run(failedAt, error, row.seq);
+      this.ctx.adjustLiveCount(row.queue, -1);
+      if (row.group_id !== null) this.promoteGroup(row.queue, row.group_id);
+      return "dead";
+    }
+    const delay = delayMs ?? backoffDelayMs(queue.settings.backoff, row.attempts);
+    this.ctx.db
+      .query(
+        "UPDATE messages SET state = 0, available_at = ?, lease_expires_at = NULL, last_error = COALESCE(?, last_error) WHERE seq = ?",
+      )
+      .run(failedAt + delay, error, row.seq);
+    return "retry";
+  }
+
+  /** Lets the oldest message waiting in the group become ready, if no other one is live. */
+  promoteGroup(queue: string, groupId: string): void {
+    if (this.groupHasActiveHead(queue, groupId)) return;
+    this.ctx.db
+      .query(
+        `UPDATE messages SET state = 0 WHERE seq = (
+           SELECT seq FROM messages WHERE queue = ? AND group_id = ? AND state = 3 ORDER BY seq LIMIT 1)`,
+      )
+      .run(queue, groupId);
+  }
+
+  /** True while some message of the group is ready (perhaps backing off) or leased. */
+  groupHasActiveHead(queue: string, groupId: string): boolean {
+    return (
+      this.ctx.db
+        .query("SELECT 1 FROM messages WHERE queue = ? AND group_id = ? AND state IN (0, 1) LIMIT 1")
+        .get(queue, groupId) !== null
+    );
+  }
+
+  /** Entry state for a message joining `groupId` now: ready, or queued behind the group's live messages. */
+  entryState(queue: string, groupId: string | null): 0 | 3 {
+    if (groupId === null) return 0;
+    const live = this.ctx.db
+      .query("SELECT 1 FROM messages WHERE queue = ? AND group_id = ? AND state <> 2 LIMIT 1")
+      .get(queue, groupId);
+    return live === null ? 0 : 3;
+  }
+
+  /** Expired leases of one queue (or all, when `queue` is null) fail with a lease-expiry error. */
+  releaseExpired(queue: string | null, now: number, limit: number): number {
+    const rows =
+      queue === null
+        ? this.ctx.db
+            .query<LeasedRow & { lease_expires_at: number }, [number, number]>(
+              "SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages WHERE state = 1 AND lease_expires_at <= ? LIMIT ?",
+            )
+            .all(now, limit)
+        : this.ctx.db
+            .query<LeasedRow & { lease_expires_at: number }, [string, number, number]>(
+              "SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages WHERE queue = ? AND state = 1 AND lease_expires_at <= ? LIMIT ?",
+            )
+            .all(queue, now, limit);
+    for (const row of rows) {
+      const record = this.ctx.findQueue(row.queue);
+      if (!record) continue;
+      // The attempt failed when the lease ran out, not when we noticed: back off from then.
+      this.fail(row, record, "lease expired before the consumer acked or nacked it", null, row.lease_expires_at);
+    }
+    return rows.length;
+  }
+}

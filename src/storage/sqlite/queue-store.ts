@@ -1,0 +1,89 @@
+import { asc, eq } from "drizzle-orm";
+import { queueNotFound } from "../../domain/errors.ts";
+import type { QueueStats } from "../../domain/message.ts";
+import { applySettingsPatch, DEFAULT_QUEUE_SETTINGS, type QueueSettingsPatch } from "../../domain/queue-settings.ts";
+import type { QueueRecord, QueueStore, Synchronous } from "../store.ts";
+import type { SqliteContext } from "./context.ts";
+import { toQueueRecord } from "./context.ts";
+import * as schema from "./schema.ts";
+
+export class SqliteQueueStore implements Synchronous<QueueStore> {
+  constructor(private readonly ctx: SqliteContext) {}
+
+  put(name: string, patch: QueueSettingsPatch, now: number): { queue: QueueRecord; created: boolean } {
+    const existing = this.ctx.findQueue(name);
+    const settings = applySettingsPatch(existing?.settings ?? DEFAULT_QUEUE_SETTINGS, patch);
+    const settingsJson = JSON.stringify(settings);
+    if (existing) {
+      this.ctx.orm
+        .update(schema.queues)
+        .set({ settings: settingsJson, updatedAt: now })
+        .where(eq(schema.queues.name, name))
+        .run();
+    } else {
+      this.ctx.orm.insert(schema.queues).values({ name, settings: settingsJson, createdAt: now, updatedAt: now }).run();
+    }
+    this.ctx.forgetQueue(name);
+    return { queue: this.ctx.requireQueue(name), created: !existing };
+  }
+
+  get(name: string): QueueRecord | null {
+    return this.ctx.findQueue(name);
+  }
+
+  list(): QueueRecord[] {
+    return this.ctx.orm.select().from(schema.queues).orderBy(asc(schema.queues.name)).all().map(toQueueRecord);
+  }
+
+  delete(name: string): boolean {
+    const deleted = this.ctx.db.query("DELETE FROM queues WHERE name = ?").run(name).changes > 0;
+    if (deleted) {
+      this.ctx.db.query("DELETE FROM messages WHERE queue = ?").run(name);
+      this.ctx.db.query("DELETE FROM dedup_keys WHERE queue = ?").run(name);
+      // A subscription into a queue that no longer exists could only fail every fan-out.
+      this.ctx.db.query("DELETE FROM subscriptions WHERE queue = ?").run(name);
+    }
+    this.ctx.forgetQueue(name);
+    return deleted;
+  }
+
+  purge(name: string): number {
+    this.ctx.requireQueue(name);
+    const purged = this.ctx.db.query("DELETE FROM messages WHERE queue = ? AND state <> 2").run(name).changes;
+    this.ctx.db.query("UPDATE queues SET live_count = 0 WHERE name = ?").run(name);
+    return purged;
+  }
+
+  stats(name: string, now: number): QueueStats {
+    if (!this.ctx.findQueue(name)) throw queueNotFound(name);
+    const row = this.ctx.db
+      .query<
+        {
+          ready: number | null;
+          delayed: number | null;
+          leased: number | null;
+          dead: number | null;
+          grouped: number | null;
+          oldest: number | null;
+        },
+        [number, number, number, string]
+      >(
+        `SELECT SUM(state = 0 AND available_at <= ?1) AS ready,
+                SUM(state = 0 AND available_at > ?2) AS delayed,
+                SUM(state = 1) AS leased,
+                SUM(state = 2) AS dead,
+                SUM(state = 3) AS grouped,
+                MIN(CASE WHEN state = 0 AND available_at <= ?3 THEN available_at END) AS oldest
+           FROM messages WHERE queue = ?4`,
+      )
+      .get(now, now, now, name);
+    return {
+      ready: row?.ready ?? 0,
+      delayed: row?.delayed ?? 0,
+      leased: row?.leased ?? 0,
+      dead: row?.dead ?? 0,
+      grouped: row?.grouped ?? 0,
+      oldestReadyAgeSeconds: row?.oldest == null ? 0 : Math.max(0, (now - row.oldest) / 1000),
+    };
+  }
+}

@@ -1,0 +1,89 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// The drizzle schema is the source of truth for the SQLite tables; `scripts/db-generate`
+// turns changes into SQL migrations under ./migrations, and `scripts/check-migrations`
+// fails CI when the two drift apart. Times are epoch milliseconds.
+
+export const queues = sqliteTable("queues", {
+  name: text("name").primaryKey(),
+  /** JSON of QueueSettings. */
+  settings: text("settings").notNull(),
+  /** Messages not yet acked or dead-lettered; kept in step so `maxMessages` is an O(1) check. */
+  liveCount: integer("live_count").notNull().default(0),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    // AUTOINCREMENT (declared in the migration) so a sequence number is never reused;
+    // receipts name (seq, generation), and reuse would let an old receipt fence a new message.
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    queue: text("queue").notNull(),
+    /** See MessageState: 0 ready, 1 leased, 2 dead, 3 queued behind its group. */
+    state: integer("state").notNull(),
+    priority: integer("priority").notNull().default(0),
+    availableAt: integer("available_at").notNull(),
+    groupId: text("group_id"),
+    dedupId: text("dedup_id"),
+    body: text("body").notNull(),
+    bodyIsBinary: integer("body_is_binary").notNull().default(0),
+    headers: text("headers"),
+    attempts: integer("attempts").notNull().default(0),
+    leaseGeneration: integer("lease_generation").notNull().default(0),
+    leaseExpiresAt: integer("lease_expires_at"),
+    enqueuedAt: integer("enqueued_at").notNull(),
+    lastError: text("last_error"),
+    deadAt: integer("dead_at"),
+  },
+  (t) => [
+    uniqueIndex("messages_id").on(t.id),
+    // Serves the claim order: priority first (higher wins), then availableAt, then publish order.
+    index("messages_claim").on(t.queue, t.state, sql`${t.priority} DESC`, t.availableAt, t.seq),
+    index("messages_lease_expiry")
+      .on(t.queue, t.leaseExpiresAt)
+      .where(sql`${t.state} = 1`),
+    index("messages_dead")
+      .on(t.queue, t.seq)
+      .where(sql`${t.state} = 2`),
+    index("messages_dead_expiry")
+      .on(t.queue, t.deadAt)
+      .where(sql`${t.state} = 2`),
+    // Live members of ordering groups only: dead letters leave their group.
+    index("messages_group")
+      .on(t.queue, t.groupId, t.seq)
+      .where(sql`${t.groupId} IS NOT NULL AND ${t.state} <> 2`),
+  ],
+);
+
+export const dedupKeys = sqliteTable(
+  "dedup_keys",
+  {
+    queue: text("queue").notNull(),
+    dedupId: text("dedup_id").notNull(),
+    messageId: text("message_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.dedupId] }), index("dedup_keys_expiry").on(t.expiresAt)],
+);
+
+export const topics = sqliteTable("topics", {
+  name: text("name").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    topic: text("topic").notNull(),
+    name: text("name").notNull(),
+    queue: text("queue").notNull(),
+    /** JSON of a header filter ({"type": ["a","b"]}) or NULL for everything. */
+    filter: text("filter"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.topic, t.name] })],
+);

@@ -1,0 +1,141 @@
+import { BrokerError } from "../../domain/errors.ts";
+import type { Store } from "../store.ts";
+import { AGGREGATES, type Aggregate } from "./engine.ts";
+import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
+
+interface PendingOperation {
+  operation: Operation;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface SqliteStoreOptions {
+  /** Absolute path of the database file. */
+  path: string;
+  /** Called once if the writer thread dies; the store is unusable afterwards. */
+  onFatal?: (error: Error) => void;
+}
+
+/**
+ * The SQLite driver as seen from the main thread. Calls queue up here; while one batch is being
+ * committed by the writer thread, the next one accumulates, so the batch size adapts to load.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = "sqlite" as const;
+  readonly queues!: Store["queues"];
+  readonly messages!: Store["messages"];
+  readonly deadLetters!: Store["deadLetters"];
+  readonly topics!: Store["topics"];
+  readonly maintenance!: Store["maintenance"];
+
+  private readonly worker: Worker;
+  private waiting: PendingOperation[] = [];
+  private inFlight: PendingOperation[] | null = null;
+  private flushScheduled = false;
+  private failure: Error | null = null;
+  private lifecycleWaiter: { type: FromWriter["type"]; resolve: (m: FromWriter) => void } | null = null;
+
+  private constructor(private readonly options: SqliteStoreOptions) {
+    this.worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
+    this.worker.onmessage = (event: MessageEvent<FromWriter>) => this.onWriterMessage(event.data);
+    this.worker.onerror = (event) => this.fail(new Error(`the SQLite writer thread crashed: ${event.message}`));
+    for (const aggregate of AGGREGATES) {
+      Object.defineProperty(this, aggregate, { value: this.aggregateProxy(aggregate), enumerable: true });
+    }
+  }
+
+  /** Starts the writer thread, opens the file and applies pending migrations. */
+  static async open(options: SqliteStoreOptions): Promise<{ store: SqliteStore; migrationsApplied: string[] }> {
+    const store = new SqliteStore(options);
+    const opened = await store.request({ type: "open", path: options.path }, "opened");
+    if (opened.type !== "opened") {
+      store.worker.terminate();
+      throw new Error(`cannot open the SQLite database at ${options.path}: ${opened.type === "fatal" ? opened.message : "unexpected reply"}`);
+    }
+    return { store, migrationsApplied: opened.migrationsApplied };
+  }
+
+  async ping(): Promise<void> {
+    await this.call("ping", []);
+  }
+
+  async close(): Promise<void> {
+    while (this.inFlight || this.waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    if (!this.failure) await this.request({ type: "close" }, "closed");
+    this.worker.terminate();
+  }
+
+  private aggregateProxy(aggregate: Aggregate): object {
+    return new Proxy(
+      {},
+      {
+        get: (_target, method) =>
+          typeof method === "string" ? (...args: unknown[]) => this.call(`${aggregate}.${method}`, args) : undefined,
+      },
+    );
+  }
+
+  private call(op: string, args: unknown[]): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ operation: [op, args], resolve, reject });
+      if (!this.inFlight && !this.flushScheduled) {
+        this.flushScheduled = true;
+        // setImmediate, not a microtask: lets every request already read in this turn join the batch.
+        setImmediate(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  private flush(): void {
+    if (this.inFlight || this.waiting.length === 0) return;
+    this.inFlight = this.waiting;
+    this.waiting = [];
+    this.post({ type: "batch", ops: this.inFlight.map((pending) => pending.operation) });
+  }
+
+  private onWriterMessage(message: FromWriter): void {
+    if (message.type === "results") {
+      const batch = this.inFlight ?? [];
+      this.inFlight = null;
+      message.results.forEach((result, index) => {
+        const pending = batch[index];
+        if (!pending) return;
+        if (result.ok) pending.resolve(result.value);
+        else pending.reject(BrokerError.fromJSON(result.error));
+      });
+      this.flush();
+      return;
+    }
+    if (message.type === "fatal" && !this.lifecycleWaiter) {
+      this.fail(new Error(message.message));
+      return;
+    }
+    const waiter = this.lifecycleWaiter;
+    this.lifecycleWaiter = null;
+    waiter?.resolve(message);
+  }
+
+  private request(message: ToWriter, expect: FromWriter["type"]): Promise<FromWriter> {
+    return new Promise((resolve) => {
+      this.lifecycleWaiter = { type: expect, resolve };
+      this.post(message);
+    });
+  }
+
+  private post(message: ToWriter): void {
+    this.worker.postMessage(message);
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    for (const pending of [...(this.inFlight ?? []), ...this.waiting]) pending.reject(error);
+    this.inFlight = null;
+    this.waiting = [];
+    this.options.onFatal?.(error);
+  }
+}

@@ -1,0 +1,138 @@
+import type {
+  LeaseOutcome,
+  LeasedMessage,
+  MessageRecord,
+  NewMessage,
+  PublishResult,
+  QueueStats,
+} from "../domain/message.ts";
+import type { QueueSettings, QueueSettingsPatch } from "../domain/queue-settings.ts";
+
+// The storage contract, split by aggregate. Broker logic talks only to these interfaces;
+// each driver owns its SQL and migrations. Every method takes `now` (epoch ms) from the
+// caller so that time is one consistent value per operation and tests can move it.
+
+export interface QueueRecord {
+  name: string;
+  settings: QueueSettings;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface QueueStore {
+  /** Creates the queue with defaults plus `patch`, or applies `patch` to an existing one. */
+  put(name: string, patch: QueueSettingsPatch, now: number): Promise<{ queue: QueueRecord; created: boolean }>;
+  get(name: string): Promise<QueueRecord | null>;
+  list(): Promise<QueueRecord[]>;
+  /** Deletes the queue and all its messages; false when it did not exist. */
+  delete(name: string): Promise<boolean>;
+  /** Drops every message that is not dead; returns how many. Throws queue_not_found. */
+  purge(name: string): Promise<number>;
+  /** Throws queue_not_found. */
+  stats(name: string, now: number): Promise<QueueStats>;
+}
+
+export interface NackItem {
+  receipt: string;
+  /** Explicit delay; null applies the queue's backoff. */
+  delayMs: number | null;
+  error: string | null;
+}
+
+export interface ExtendItem {
+  receipt: string;
+  visibilityMs: number;
+}
+
+export interface MessageStore {
+  /** All or none: throws queue_not_found, or queue_full when the batch does not fit. */
+  publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]>;
+  /** Leases up to `max` available messages until `now + visibilityMs`. Throws queue_not_found. */
+  lease(queue: string, max: number, visibilityMs: number | null, now: number): Promise<LeasedMessage[]>;
+  /** One outcome per receipt, in order. Receipts must already be well-formed. */
+  ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]>;
+  nack(queue: string, items: NackItem[], now: number): Promise<LeaseOutcome[]>;
+  extend(queue: string, items: ExtendItem[], now: number): Promise<LeaseOutcome[]>;
+  get(queue: string, id: string, now: number): Promise<MessageRecord | null>;
+}
+
+export interface DeadLetterPage {
+  messages: MessageRecord[];
+  /** Pass back as `after` to read the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface DeadLetterStore {
+  list(queue: string, after: string | null, limit: number, now: number): Promise<DeadLetterPage>;
+  /** Makes dead messages ready again with attempts reset; returns how many moved. */
+  redrive(queue: string, ids: string[] | "all", now: number): Promise<number>;
+  purge(queue: string): Promise<number>;
+}
+
+export interface TopicRecord {
+  name: string;
+  createdAt: number;
+}
+
+/** Every listed header must be present with one of its listed values. */
+export type HeaderFilter = Record<string, string[]>;
+
+export interface SubscriptionRecord {
+  topic: string;
+  name: string;
+  queue: string;
+  filter: HeaderFilter | null;
+  createdAt: number;
+}
+
+export interface FanOutResult {
+  queue: string;
+  subscription: string;
+  id: string;
+  duplicate: boolean;
+}
+
+export interface TopicStore {
+  put(name: string, now: number): Promise<{ topic: TopicRecord; created: boolean }>;
+  get(name: string): Promise<TopicRecord | null>;
+  list(): Promise<TopicRecord[]>;
+  delete(name: string): Promise<boolean>;
+  putSubscription(
+    topic: string,
+    name: string,
+    spec: { queue: string; filter: HeaderFilter | null },
+    now: number,
+  ): Promise<{ subscription: SubscriptionRecord; created: boolean }>;
+  listSubscriptions(topic: string): Promise<SubscriptionRecord[]>;
+  deleteSubscription(topic: string, name: string): Promise<boolean>;
+  /**
+   * Writes one copy of `message` into every queue whose subscription matches its headers,
+   * in one transaction: all or none. Throws topic_not_found, or queue_full naming the queue.
+   */
+  publish(topic: string, message: NewMessage, now: number): Promise<FanOutResult[]>;
+}
+
+export interface MaintenanceStore {
+  /** Expired leases go back to ready after backoff, or to the dead letters; returns how many. */
+  releaseExpiredLeases(now: number, limit: number): Promise<number>;
+  /** Removes dead letters past their queue's retention; returns how many. */
+  deleteExpiredDeadLetters(now: number, limit: number): Promise<number>;
+  deleteExpiredDedupKeys(now: number, limit: number): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+  readonly queues: QueueStore;
+  readonly messages: MessageStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly topics: TopicStore;
+  readonly maintenance: MaintenanceStore;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The same contract with plain return values, for drivers that run synchronously (SQLite's writer thread). */
+export type Synchronous<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
+};
