@@ -22,8 +22,10 @@ export interface QueueSettings {
 }
 
 /** What a PUT may carry: every field optional; omitted ones keep their current (or default) value. */
-export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff">> & {
+export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff" | "delivery">> & {
   backoff?: Partial<BackoffPolicy>;
+  /** null removes delivery; omitted tuning fields take DELIVERY_DEFAULTS. */
+  delivery?: (Pick<DeliverySettings, "url" | "secret"> & Partial<DeliverySettings>) | null;
 };
 
 const FOURTEEN_DAYS_SECONDS = 14 * 24 * 3600;
@@ -40,10 +42,7 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
 
 export const DELIVERY_DEFAULTS = { timeoutSeconds: 10, maxConcurrency: 8, maxPerSecond: 0 } as const;
 
-export function applySettingsPatch(
-  current: QueueSettings,
-  patch: QueueSettingsPatch,
-): QueueSettings {
+export function applySettingsPatch(current: QueueSettings, patch: QueueSettingsPatch): QueueSettings {
   return {
     visibilityTimeoutSeconds: patch.visibilityTimeoutSeconds ?? current.visibilityTimeoutSeconds,
     maxAttempts: patch.maxAttempts ?? current.maxAttempts,
@@ -51,7 +50,17 @@ export function applySettingsPatch(
     maxMessages: patch.maxMessages ?? current.maxMessages,
     retentionSeconds: patch.retentionSeconds ?? current.retentionSeconds,
     dedupWindowSeconds: patch.dedupWindowSeconds ?? current.dedupWindowSeconds,
-    delivery: patch.delivery === undefined ? current.delivery : patch.delivery,
+    delivery:
+      patch.delivery === undefined
+        ? current.delivery
+        : patch.delivery === null
+          ? null
+          : {
+              ...DELIVERY_DEFAULTS,
+              ...stripUndefined(patch.delivery),
+              url: patch.delivery.url,
+              secret: patch.delivery.secret,
+            },
   };
 }
 

@@ -17,7 +17,19 @@ describe("receipts", () => {
   });
 
   test("reject anything malformed", () => {
-    for (const bad of ["", "r1", "r1.1", "r2.1.1", "r1.1.1.1", "r1.-1.1", "r1.1.0", "r1.0.1", "r1.A.1", "r1.zzzzzzzzzzzzzz.1", "x.1.1"]) {
+    for (const bad of [
+      "",
+      "r1",
+      "r1.1",
+      "r2.1.1",
+      "r1.1.1.1",
+      "r1.-1.1",
+      "r1.1.0",
+      "r1.0.1",
+      "r1.A.1",
+      "r1.zzzzzzzzzzzzzz.1",
+      "x.1.1",
+    ]) {
       expect(decodeReceipt(bad)).toBeNull();
     }
   });

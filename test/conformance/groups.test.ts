@@ -22,7 +22,12 @@ describe("ordering groups", () => {
     const q = await newQueue();
     const published = await store.messages.publish(
       q,
-      [message("a1", { groupId: "a" }), message("a2", { groupId: "a" }), message("b1", { groupId: "b" }), message("free")],
+      [
+        message("a1", { groupId: "a" }),
+        message("a2", { groupId: "a" }),
+        message("b1", { groupId: "b" }),
+        message("free"),
+      ],
       T0,
     );
     const first = await store.messages.lease(q, 10, 1000, T0);

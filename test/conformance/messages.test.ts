@@ -22,7 +22,11 @@ async function newQueue(settings: Parameters<Store["queues"]["put"]>[1] = noJitt
 describe("publish and lease", () => {
   test("a published message is leased once, with its body, headers and attempt count", async () => {
     const q = await newQueue();
-    const [published] = await store.messages.publish(q, [message({ hello: "world" }, { headers: '{"type":"greeting"}' })], T0);
+    const [published] = await store.messages.publish(
+      q,
+      [message({ hello: "world" }, { headers: '{"type":"greeting"}' })],
+      T0,
+    );
     expect(published!.duplicate).toBe(false);
     const leased = await store.messages.lease(q, 10, 30_000, T0);
     expect(leased).toHaveLength(1);
@@ -44,7 +48,11 @@ describe("publish and lease", () => {
 
   test("lease respects max and hands out messages in publish order", async () => {
     const q = await newQueue();
-    const published = await store.messages.publish(q, [1, 2, 3, 4, 5].map((n) => message(n)), T0);
+    const published = await store.messages.publish(
+      q,
+      [1, 2, 3, 4, 5].map((n) => message(n)),
+      T0,
+    );
     const first = await store.messages.lease(q, 3, null, T0);
     expect(first.map((m) => m.id)).toEqual(published.slice(0, 3).map((p) => p.id));
     const rest = await store.messages.lease(q, 10, null, T0);
@@ -76,8 +84,12 @@ describe("publish and lease", () => {
   });
 
   test("unknown queues are refused with queue_not_found", async () => {
-    expect((await expectBrokerError(store.messages.publish("no-such-queue", [message(1)], T0), "queue_not_found")).status).toBe(404);
-    expect((await expectBrokerError(store.messages.lease("no-such-queue", 1, null, T0), "queue_not_found")).status).toBe(404);
+    expect(
+      (await expectBrokerError(store.messages.publish("no-such-queue", [message(1)], T0), "queue_not_found")).status,
+    ).toBe(404);
+    expect(
+      (await expectBrokerError(store.messages.lease("no-such-queue", 1, null, T0), "queue_not_found")).status,
+    ).toBe(404);
   });
 });
 
@@ -96,7 +108,9 @@ describe("ack, nack and extend", () => {
     const q = await newQueue();
     await store.messages.publish(q, [message(1)], T0);
     const [leased] = await store.messages.lease(q, 1, 30_000, T0);
-    expect(await store.messages.nack(q, [{ receipt: leased!.receipt, delayMs: 2000, error: "boom" }], T0 + 10)).toEqual(["ok"]);
+    expect(await store.messages.nack(q, [{ receipt: leased!.receipt, delayMs: 2000, error: "boom" }], T0 + 10)).toEqual(
+      ["ok"],
+    );
     expect(await store.messages.lease(q, 1, null, T0 + 2009)).toHaveLength(0);
     const [again] = await store.messages.lease(q, 1, null, T0 + 2010);
     expect(again!.attempts).toBe(2);
@@ -121,7 +135,9 @@ describe("ack, nack and extend", () => {
     const q = await newQueue();
     await store.messages.publish(q, [message(1)], T0);
     const [leased] = await store.messages.lease(q, 1, 1000, T0);
-    expect(await store.messages.extend(q, [{ receipt: leased!.receipt, visibilityMs: 60_000 }], T0 + 500)).toEqual(["ok"]);
+    expect(await store.messages.extend(q, [{ receipt: leased!.receipt, visibilityMs: 60_000 }], T0 + 500)).toEqual([
+      "ok",
+    ]);
     expect(await store.messages.lease(q, 1, null, T0 + 5000)).toHaveLength(0);
     expect(await store.messages.ack(q, [leased!.receipt], T0 + 50_000)).toEqual(["ok"]);
   });
@@ -130,7 +146,11 @@ describe("ack, nack and extend", () => {
     const q = await newQueue();
     await store.messages.publish(q, [message(1), message(2)], T0);
     const leased = await store.messages.lease(q, 2, 1000, T0);
-    const outcomes = await store.messages.ack(q, [leased[0]!.receipt, "r1.zz.1", leased[1]!.receipt, leased[0]!.receipt], T0);
+    const outcomes = await store.messages.ack(
+      q,
+      [leased[0]!.receipt, "r1.zz.1", leased[1]!.receipt, leased[0]!.receipt],
+      T0,
+    );
     expect(outcomes).toEqual(["ok", "lease_lost", "ok", "lease_lost"]);
   });
 });
@@ -147,8 +167,12 @@ describe("fencing", () => {
     expect(second!.attempts).toBe(2);
 
     expect(await store.messages.ack(q, [first!.receipt], T0 + 2001)).toEqual(["lease_lost"]);
-    expect(await store.messages.nack(q, [{ receipt: first!.receipt, delayMs: 0, error: "x" }], T0 + 2001)).toEqual(["lease_lost"]);
-    expect(await store.messages.extend(q, [{ receipt: first!.receipt, visibilityMs: 99_000 }], T0 + 2001)).toEqual(["lease_lost"]);
+    expect(await store.messages.nack(q, [{ receipt: first!.receipt, delayMs: 0, error: "x" }], T0 + 2001)).toEqual([
+      "lease_lost",
+    ]);
+    expect(await store.messages.extend(q, [{ receipt: first!.receipt, visibilityMs: 99_000 }], T0 + 2001)).toEqual([
+      "lease_lost",
+    ]);
 
     const record = await store.messages.get(q, first!.id, T0 + 2002);
     expect(record!.state).toBe("leased");
@@ -222,9 +246,17 @@ describe("expiry and dead letters", () => {
 
   test("dead letters page by cursor, redrive with attempts reset, and purge", async () => {
     const q = await newQueue({ ...noJitter, maxAttempts: 1 });
-    const published = await store.messages.publish(q, [1, 2, 3, 4, 5].map((n) => message(n)), T0);
+    const published = await store.messages.publish(
+      q,
+      [1, 2, 3, 4, 5].map((n) => message(n)),
+      T0,
+    );
     const leased = await store.messages.lease(q, 5, 1000, T0);
-    await store.messages.nack(q, leased.map((m) => ({ receipt: m.receipt, delayMs: 0, error: "bad" })), T0);
+    await store.messages.nack(
+      q,
+      leased.map((m) => ({ receipt: m.receipt, delayMs: 0, error: "bad" })),
+      T0,
+    );
 
     const page1 = await store.deadLetters.list(q, null, 2, T0);
     expect(page1.messages.map((m) => m.id)).toEqual(published.slice(0, 2).map((p) => p.id));
@@ -242,7 +274,11 @@ describe("expiry and dead letters", () => {
     expect(await store.deadLetters.redrive(q, "all", T0 + 20)).toBe(4);
     expect((await store.queues.stats(q, T0 + 20)).dead).toBe(0);
     const more = await store.messages.lease(q, 5, 1000, T0 + 20);
-    await store.messages.nack(q, more.map((m) => ({ receipt: m.receipt, delayMs: 0, error: "bad" })), T0 + 20);
+    await store.messages.nack(
+      q,
+      more.map((m) => ({ receipt: m.receipt, delayMs: 0, error: "bad" })),
+      T0 + 20,
+    );
     expect(await store.deadLetters.purge(q)).toBe(4);
     expect((await store.queues.stats(q, T0 + 20)).dead).toBe(0);
   });
@@ -297,7 +333,9 @@ describe("capacity", () => {
   test("a batch that would exceed maxMessages is refused whole with queue_full", async () => {
     const q = await newQueue({ ...noJitter, maxMessages: 3 });
     await store.messages.publish(q, [message(1), message(2)], T0);
-    expect((await expectBrokerError(store.messages.publish(q, [message(3), message(4)], T0), "queue_full")).status).toBe(429);
+    expect(
+      (await expectBrokerError(store.messages.publish(q, [message(3), message(4)], T0), "queue_full")).status,
+    ).toBe(429);
     expect((await store.queues.stats(q, T0)).ready).toBe(2);
     await store.messages.publish(q, [message(3)], T0);
     const leased = await store.messages.lease(q, 1, 1000, T0);

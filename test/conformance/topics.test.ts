@@ -49,7 +49,12 @@ describe("topics", () => {
     expect((await store.topics.put(topic, T0)).created).toBe(true);
     expect((await store.topics.put(topic, T0)).created).toBe(false);
     await store.topics.putSubscription(topic, "everything", { queue: all, filter: null }, T0);
-    await store.topics.putSubscription(topic, "orders", { queue: orders, filter: { type: ["order.created", "order.paid"] } }, T0);
+    await store.topics.putSubscription(
+      topic,
+      "orders",
+      { queue: orders, filter: { type: ["order.created", "order.paid"] } },
+      T0,
+    );
     return { topic, all, orders };
   }
 
@@ -68,16 +73,25 @@ describe("topics", () => {
     const { topic, all, orders } = await setUp();
     await store.queues.put(orders, { maxMessages: 1 }, T0);
     await store.topics.publish(topic, message(1, { headers: '{"type":"order.paid"}' }), T0);
-    await expectBrokerError(store.topics.publish(topic, message(2, { headers: '{"type":"order.paid"}' }), T0), "queue_full");
+    await expectBrokerError(
+      store.topics.publish(topic, message(2, { headers: '{"type":"order.paid"}' }), T0),
+      "queue_full",
+    );
     expect((await store.queues.stats(all, T0)).ready).toBe(1);
     expect((await store.queues.stats(orders, T0)).ready).toBe(1);
   });
 
   test("subscriptions need an existing topic and queue", async () => {
     const topic = uniqueName("t");
-    await expectBrokerError(store.topics.putSubscription(topic, "s", { queue: "x", filter: null }, T0), "topic_not_found");
+    await expectBrokerError(
+      store.topics.putSubscription(topic, "s", { queue: "x", filter: null }, T0),
+      "topic_not_found",
+    );
     await store.topics.put(topic, T0);
-    await expectBrokerError(store.topics.putSubscription(topic, "s", { queue: uniqueName(), filter: null }, T0), "queue_not_found");
+    await expectBrokerError(
+      store.topics.putSubscription(topic, "s", { queue: uniqueName(), filter: null }, T0),
+      "queue_not_found",
+    );
     await expectBrokerError(store.topics.publish(uniqueName("t"), message(1), T0), "topic_not_found");
   });
 

@@ -46,7 +46,10 @@ export function message(body: unknown, overrides: Partial<NewMessage> = {}): New
 }
 
 /** Awaits a promise that must fail with a BrokerError of `code`; returns the error. */
-export async function expectBrokerError(promise: Promise<unknown>, code: string): Promise<{ code: string; status: number }> {
+export async function expectBrokerError(
+  promise: Promise<unknown>,
+  code: string,
+): Promise<{ code: string; status: number }> {
   let caught: unknown = null;
   try {
     await promise;
@@ -55,6 +58,7 @@ export async function expectBrokerError(promise: Promise<unknown>, code: string)
   }
   if (caught === null) throw new Error(`expected the call to fail with ${code}, but it succeeded`);
   const { code: actual, status } = caught as { code?: string; status?: number };
-  if (actual !== code) throw new Error(`expected error code ${code}, got ${String(actual)}: ${String(caught)}`);
+  if (actual !== code)
+    throw new Error(`expected error code ${code}, got ${String(actual)}: ${(caught as Error).message}`);
   return { code: actual, status: status ?? 0 };
 }

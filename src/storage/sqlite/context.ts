@@ -44,7 +44,9 @@ export class SqliteContext {
   }
 
   liveCount(queue: string): number {
-    return this.db.query<{ n: number }, [string]>("SELECT live_count AS n FROM queues WHERE name = ?").get(queue)?.n ?? 0;
+    return (
+      this.db.query<{ n: number }, [string]>("SELECT live_count AS n FROM queues WHERE name = ?").get(queue)?.n ?? 0
+    );
   }
 }
 

@@ -22,7 +22,13 @@ export class MessageLifecycle {
    * One failed attempt, as of `failedAt`: dead-letters the message when attempts are exhausted,
    * otherwise makes it ready again after `delayMs`, or after the queue's backoff when that is null.
    */
-  fail(row: LeasedRow, queue: QueueRecord, error: string | null, delayMs: number | null, failedAt: number): "dead" | "retry" {
+  fail(
+    row: LeasedRow,
+    queue: QueueRecord,
+    error: string | null,
+    delayMs: number | null,
+    failedAt: number,
+  ): "dead" | "retry" {
     if (row.attempts >= queue.settings.maxAttempts) {
       this.ctx.db
         .query(

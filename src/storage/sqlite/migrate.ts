@@ -8,9 +8,7 @@ const STATEMENT_BREAKPOINT = "--> statement-breakpoint";
  * transaction, and returns the tags it applied. Safe to run at every start.
  */
 export function migrateSqlite(db: Database): string[] {
-  db.run(
-    "CREATE TABLE IF NOT EXISTS millrace_migrations (tag TEXT PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)",
-  );
+  db.run("CREATE TABLE IF NOT EXISTS millrace_migrations (tag TEXT PRIMARY KEY NOT NULL, applied_at INTEGER NOT NULL)");
   const applied = new Set(
     db
       .query<{ tag: string }, []>("SELECT tag FROM millrace_migrations")

@@ -5,10 +5,7 @@ import type { SerializedBrokerError } from "../../domain/errors.ts";
 /** `op` is "<aggregate>.<method>", or "ping". */
 export type Operation = [op: string, args: unknown[]];
 
-export type ToWriter =
-  | { type: "open"; path: string }
-  | { type: "batch"; ops: Operation[] }
-  | { type: "close" };
+export type ToWriter = { type: "open"; path: string } | { type: "batch"; ops: Operation[] } | { type: "close" };
 
 export type OperationResult = { ok: true; value: unknown } | { ok: false; error: SerializedBrokerError };
 

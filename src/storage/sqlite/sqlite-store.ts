@@ -50,7 +50,9 @@ export class SqliteStore implements Store {
     const opened = await store.request({ type: "open", path: options.path }, "opened");
     if (opened.type !== "opened") {
       store.worker.terminate();
-      throw new Error(`cannot open the SQLite database at ${options.path}: ${opened.type === "fatal" ? opened.message : "unexpected reply"}`);
+      throw new Error(
+        `cannot open the SQLite database at ${options.path}: ${opened.type === "fatal" ? opened.message : "unexpected reply"}`,
+      );
     }
     return { store, migrationsApplied: opened.migrationsApplied };
   }

@@ -1,14 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { queueNotFound, topicNotFound } from "../../domain/errors.ts";
 import type { NewMessage } from "../../domain/message.ts";
-import type {
-  FanOutResult,
-  HeaderFilter,
-  SubscriptionRecord,
-  Synchronous,
-  TopicRecord,
-  TopicStore,
-} from "../store.ts";
+import type { FanOutResult, HeaderFilter, SubscriptionRecord, Synchronous, TopicRecord, TopicStore } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import * as schema from "./schema.ts";
@@ -53,7 +46,10 @@ export class SqliteTopicStore implements Synchronous<TopicStore> {
     if (existing) {
       this.ctx.orm.update(schema.subscriptions).set({ queue: spec.queue, filter }).where(key).run();
     } else {
-      this.ctx.orm.insert(schema.subscriptions).values({ topic, name, queue: spec.queue, filter, createdAt: now }).run();
+      this.ctx.orm
+        .insert(schema.subscriptions)
+        .values({ topic, name, queue: spec.queue, filter, createdAt: now })
+        .run();
     }
     const subscription = {
       topic,
@@ -86,7 +82,12 @@ export class SqliteTopicStore implements Synchronous<TopicStore> {
       .filter((subscription) => matchesFilter(subscription.filter, headers))
       .map((subscription) => {
         const [result] = this.messages.publish(subscription.queue, [message], now);
-        return { queue: subscription.queue, subscription: subscription.name, id: result!.id, duplicate: result!.duplicate };
+        return {
+          queue: subscription.queue,
+          subscription: subscription.name,
+          id: result!.id,
+          duplicate: result!.duplicate,
+        };
       });
   }
 }

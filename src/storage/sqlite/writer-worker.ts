@@ -6,7 +6,7 @@
 import type { Database } from "bun:sqlite";
 import { BrokerError } from "../../domain/errors.ts";
 import { openSqliteDatabase } from "./context.ts";
-import { SqliteEngine } from "./engine.ts";
+import { SqliteEngine, type Aggregate } from "./engine.ts";
 import { migrateSqlite } from "./migrate.ts";
 import type { FromWriter, Operation, OperationResult, ToWriter } from "./protocol.ts";
 
@@ -24,17 +24,21 @@ function serializeError(error: unknown): OperationResult {
   const message = error instanceof Error ? error.message : String(error);
   return {
     ok: false,
-    error: { code: "storage_error", status: 500, message: `the database failed: ${message}; check disk space and the journal` },
+    error: {
+      code: "storage_error",
+      status: 500,
+      message: `the database failed: ${message}; check disk space and the journal`,
+    },
   };
 }
 
 function execute(target: SqliteEngine, [op, args]: Operation): unknown {
   if (op === "ping") return target.ping();
-  const [aggregate, method] = op.split(".") as [keyof SqliteEngine, string];
-  const receiver = target[aggregate] as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const [aggregate, method] = op.split(".") as [Aggregate, string];
+  const receiver = target[aggregate] as unknown as Record<string, unknown>;
   const fn = receiver[method];
   if (typeof fn !== "function") throw new Error(`unknown storage operation ${op}`);
-  return fn.apply(receiver, args);
+  return (fn as (...a: unknown[]) => unknown).apply(receiver, args);
 }
 
 function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {

@@ -1,0 +1,223 @@
+import { invalidField, messageNotFound, queueNotFound } from "../domain/errors.ts";
+import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueStats } from "../domain/message.ts";
+import { assertName } from "../domain/names.ts";
+import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
+import { decodeReceipt } from "../domain/receipt.ts";
+import type {
+  DeadLetterPage,
+  FanOutResult,
+  HeaderFilter,
+  QueueRecord,
+  Store,
+  SubscriptionRecord,
+  TopicRecord,
+} from "../storage/store.ts";
+import { toNewMessage, type MessageInput } from "./message-input.ts";
+import { Waiters } from "./waiters.ts";
+
+/**
+ * While a long-poll waits, it re-checks this often even without a publish, so that messages
+ * whose delay or backoff ends, or whose lease expires, reach a waiting receiver promptly.
+ */
+const LONG_POLL_RECHECK_MS = 500;
+
+export interface ReceiveRequest {
+  max: number;
+  visibilityTimeoutSeconds?: number;
+  waitSeconds: number;
+}
+
+export type QueueView = QueueRecord & { stats: QueueStats };
+
+/** The broker's use-cases over a store. HTTP handlers and the CLI call these; nothing here sees SQL. */
+export class Broker {
+  private readonly waiters = new Waiters();
+  private draining = false;
+
+  constructor(
+    readonly store: Store,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  // Queues
+
+  async putQueue(name: string, patch: QueueSettingsPatch): Promise<{ queue: QueueView; created: boolean }> {
+    assertName("queue", name);
+    const { queue, created } = await this.store.queues.put(name, patch, this.clock());
+    return { queue: await this.withStats(queue), created };
+  }
+
+  async getQueue(name: string): Promise<QueueView> {
+    const queue = await this.store.queues.get(name);
+    if (!queue) throw queueNotFound(name);
+    return this.withStats(queue);
+  }
+
+  async listQueues(): Promise<QueueView[]> {
+    const queues = await this.store.queues.list();
+    return Promise.all(queues.map((queue) => this.withStats(queue)));
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    if (!(await this.store.queues.delete(name))) throw queueNotFound(name);
+  }
+
+  purgeQueue(name: string): Promise<number> {
+    return this.store.queues.purge(name);
+  }
+
+  private async withStats(queue: QueueRecord): Promise<QueueView> {
+    return { ...queue, stats: await this.store.queues.stats(queue.name, this.clock()) };
+  }
+
+  // Messages
+
+  /**
+   * Publishes one or more messages; resolves after they are durable. An `Idempotency-Key`
+   * sets the dedupId of a single message, or `<key>#<index>` for each message of a batch.
+   */
+  async publish(queue: string, inputs: MessageInput[], idempotencyKey: string | null): Promise<PublishResult[]> {
+    const now = this.clock();
+    const messages = inputs.map((input, index) => {
+      const field = inputs.length === 1 ? "" : `messages[${index}]`;
+      const keyed =
+        idempotencyKey === null || input.dedupId !== undefined
+          ? input
+          : { ...input, dedupId: inputs.length === 1 ? idempotencyKey : `${idempotencyKey}#${index}` };
+      return toNewMessage(keyed, field, now);
+    });
+    const results = await this.store.messages.publish(queue, messages, now);
+    this.waiters.notify(queue, results.filter((r) => !r.duplicate).length);
+    return results;
+  }
+
+  /** Leases messages, waiting up to `waitSeconds` for some to arrive. Returns empty when draining. */
+  async receive(queue: string, request: ReceiveRequest): Promise<LeasedMessage[]> {
+    const visibilityMs =
+      request.visibilityTimeoutSeconds === undefined ? null : request.visibilityTimeoutSeconds * 1000;
+    const deadline = this.clock() + request.waitSeconds * 1000;
+    for (;;) {
+      if (this.draining) return [];
+      const leased = await this.store.messages.lease(queue, request.max, visibilityMs, this.clock());
+      const remaining = deadline - this.clock();
+      if (leased.length > 0 || remaining <= 0) return leased;
+      await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS));
+    }
+  }
+
+  ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
+    checkReceipts(receipts);
+    return this.store.messages.ack(queue, receipts, this.clock());
+  }
+
+  async nack(
+    queue: string,
+    receipts: string[],
+    delaySeconds: number | null,
+    error: string | null,
+  ): Promise<LeaseOutcome[]> {
+    checkReceipts(receipts);
+    const delayMs = delaySeconds === null ? null : delaySeconds * 1000;
+    const outcomes = await this.store.messages.nack(
+      queue,
+      receipts.map((receipt) => ({ receipt, delayMs, error })),
+      this.clock(),
+    );
+    // An immediate retry is new work for anyone waiting.
+    if (delayMs === 0) this.waiters.notify(queue, outcomes.filter((o) => o === "ok").length);
+    return outcomes;
+  }
+
+  async extend(queue: string, receipts: string[], visibilityTimeoutSeconds: number | null): Promise<LeaseOutcome[]> {
+    checkReceipts(receipts);
+    const seconds = visibilityTimeoutSeconds ?? (await this.getQueueRecord(queue)).settings.visibilityTimeoutSeconds;
+    return this.store.messages.extend(
+      queue,
+      receipts.map((receipt) => ({ receipt, visibilityMs: seconds * 1000 })),
+      this.clock(),
+    );
+  }
+
+  async getMessage(queue: string, id: string): Promise<MessageRecord> {
+    await this.getQueueRecord(queue);
+    const message = await this.store.messages.get(queue, id, this.clock());
+    if (!message) throw messageNotFound(queue, id);
+    return message;
+  }
+
+  // Dead letters
+
+  listDead(queue: string, after: string | null, limit: number): Promise<DeadLetterPage> {
+    return this.store.deadLetters.list(queue, after, limit, this.clock());
+  }
+
+  async redrive(queue: string, ids: string[] | "all"): Promise<number> {
+    const moved = await this.store.deadLetters.redrive(queue, ids, this.clock());
+    this.waiters.notify(queue, moved);
+    return moved;
+  }
+
+  purgeDead(queue: string): Promise<number> {
+    return this.store.deadLetters.purge(queue);
+  }
+
+  // Topics
+
+  async putTopic(name: string): Promise<{ topic: TopicRecord; created: boolean }> {
+    assertName("topic", name);
+    return this.store.topics.put(name, this.clock());
+  }
+
+  putSubscription(
+    topic: string,
+    name: string,
+    queue: string,
+    filter: HeaderFilter | null,
+  ): Promise<{ subscription: SubscriptionRecord; created: boolean }> {
+    assertName("subscription", name);
+    assertName("queue", queue);
+    return this.store.topics.putSubscription(topic, name, { queue, filter }, this.clock());
+  }
+
+  listSubscriptions(topic: string): Promise<SubscriptionRecord[]> {
+    return this.store.topics.listSubscriptions(topic);
+  }
+
+  async publishEvent(topic: string, input: MessageInput, idempotencyKey: string | null): Promise<FanOutResult[]> {
+    const now = this.clock();
+    const keyed =
+      idempotencyKey !== null && input.dedupId === undefined ? { ...input, dedupId: idempotencyKey } : input;
+    const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now);
+    for (const result of results) if (!result.duplicate) this.waiters.notify(result.queue, 1);
+    return results;
+  }
+
+  // Lifecycle
+
+  /** Stops long-polls: waiting receivers return empty now, new ones return at once. */
+  drain(): void {
+    this.draining = true;
+    this.waiters.wakeAll();
+  }
+
+  waitingReceivers(): number {
+    return this.waiters.count();
+  }
+
+  private async getQueueRecord(name: string): Promise<QueueRecord> {
+    const queue = await this.store.queues.get(name);
+    if (!queue) throw queueNotFound(name);
+    return queue;
+  }
+}
+
+function checkReceipts(receipts: string[]): void {
+  receipts.forEach((receipt, index) => {
+    if (decodeReceipt(receipt) === null) {
+      throw invalidField(
+        `receipts[${index}]`,
+        "is not a receipt this broker issued; pass the receipt field of a message from /receive unchanged",
+      );
+    }
+  });
+}

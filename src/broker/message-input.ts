@@ -1,0 +1,61 @@
+import { invalidField } from "../domain/errors.ts";
+import type { NewMessage } from "../domain/message.ts";
+
+/** One message as a client sends it (after schema validation of the types). */
+export interface MessageInput {
+  body?: unknown;
+  bodyBase64?: string;
+  headers?: Record<string, string>;
+  delaySeconds?: number;
+  /** ISO 8601 timestamp; the message is not delivered before it. */
+  notBefore?: string;
+  priority?: number;
+  groupId?: string;
+  dedupId?: string;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Checks what the type schema cannot (exactly one body, base64, the two ways to delay) and
+ * produces the stored form. `field` prefixes error messages, e.g. `messages[3]`.
+ */
+export function toNewMessage(input: MessageInput, field: string, now: number): NewMessage {
+  const prefix = field === "" ? "" : `${field}.`;
+  const hasBody = "body" in input && input.body !== undefined;
+  if (hasBody === (input.bodyBase64 !== undefined)) {
+    throw invalidField(
+      `${prefix}body`,
+      hasBody
+        ? "give either body (any JSON value) or bodyBase64 (bytes), not both"
+        : "is required; send a JSON value as body, or bytes as bodyBase64",
+    );
+  }
+  if (input.bodyBase64 !== undefined && !BASE64.test(input.bodyBase64)) {
+    throw invalidField(`${prefix}bodyBase64`, "is not valid base64; encode the bytes with standard base64 and padding");
+  }
+  if (input.delaySeconds !== undefined && input.notBefore !== undefined) {
+    throw invalidField(`${prefix}delaySeconds`, "give either delaySeconds or notBefore, not both");
+  }
+  let availableAt = now;
+  if (input.delaySeconds !== undefined) availableAt = now + input.delaySeconds * 1000;
+  if (input.notBefore !== undefined) {
+    const at = Date.parse(input.notBefore);
+    if (Number.isNaN(at)) {
+      throw invalidField(
+        `${prefix}notBefore`,
+        `"${input.notBefore}" is not a timestamp; use ISO 8601 like 2026-01-31T12:00:00Z`,
+      );
+    }
+    availableAt = Math.max(now, at);
+  }
+  return {
+    body: input.bodyBase64 ?? JSON.stringify(input.body),
+    bodyIsBinary: input.bodyBase64 !== undefined,
+    headers: input.headers && Object.keys(input.headers).length > 0 ? JSON.stringify(input.headers) : null,
+    priority: input.priority ?? 0,
+    availableAt,
+    groupId: input.groupId ?? null,
+    dedupId: input.dedupId ?? null,
+  };
+}

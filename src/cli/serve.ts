@@ -1,0 +1,49 @@
+import { App } from "../app.ts";
+import { SETTINGS } from "../config/schema.ts";
+import { createLogger, errorContext } from "../observability/logger.ts";
+import { EXIT } from "./args.ts";
+import type { Command } from "./command.ts";
+import { configFor } from "./load-config.ts";
+
+const flagHelp = Object.values(SETTINGS)
+  .map((s) => `  ${s.flag.padEnd(28)} ${s.doc} (env ${s.env}, default ${s.defaultText})`)
+  .join("\n");
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the broker (API and background services)",
+  help: `usage: millrace serve [flags]\n\nRuns until SIGTERM or SIGINT, then drains gracefully; a second signal exits at once.\n\n${flagHelp}`,
+  async run(context) {
+    const config = configFor(context);
+    if (!config) return EXIT.config;
+    const logger = createLogger(config.logLevel);
+    const app = new App(config, logger);
+    try {
+      await app.start();
+    } catch (error) {
+      logger.error("millrace failed to start", errorContext(error));
+      await app.stop().catch(() => undefined);
+      return EXIT.software;
+    }
+    return new Promise<number>((resolve) => {
+      let signalled = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (signalled) {
+          logger.warn("second signal: exiting without finishing the drain", { signal });
+          process.exit(EXIT.failure);
+        }
+        signalled = true;
+        logger.info("shutdown requested", { signal });
+        app.stop().then(
+          () => resolve(EXIT.ok),
+          (error: unknown) => {
+            logger.error("shutdown failed", errorContext(error));
+            resolve(EXIT.software);
+          },
+        );
+      };
+      process.on("SIGTERM", onSignal);
+      process.on("SIGINT", onSignal);
+    });
+  },
+};

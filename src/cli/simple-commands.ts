@@ -1,0 +1,68 @@
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { SQLITE_FILE_NAME } from "../app.ts";
+import { describeConfig } from "../config/load.ts";
+import { openStore } from "../storage/open-store.ts";
+import { COMMIT, VERSION } from "../version.ts";
+import { EXIT } from "./args.ts";
+import type { Command } from "./command.ts";
+import { configFor } from "./load-config.ts";
+
+export const versionCommand: Command = {
+  name: "version",
+  summary: "print the version, commit and Bun runtime",
+  help: "usage: millrace version",
+  async run({ out }) {
+    out(`millrace ${VERSION} (commit ${COMMIT}, bun ${Bun.version})`);
+    return EXIT.ok;
+  },
+};
+
+export const checkConfigCommand: Command = {
+  name: "check-config",
+  summary: "validate the configuration and exit 0, or 78 listing each problem",
+  help: "usage: millrace check-config [flags]\n\nValidates exactly as `serve` does at start.",
+  async run(context) {
+    const config = configFor(context);
+    if (!config) return EXIT.config;
+    context.out("configuration is valid");
+    return EXIT.ok;
+  },
+};
+
+export const configCommand: Command = {
+  name: "config",
+  summary: "print the effective configuration, secrets redacted",
+  help: "usage: millrace config [flags]",
+  async run(context) {
+    const config = configFor(context);
+    if (!config) return EXIT.config;
+    for (const [name, value] of Object.entries(describeConfig(config))) context.out(`${name}=${value}`);
+    return EXIT.ok;
+  },
+};
+
+export const migrateCommand: Command = {
+  name: "migrate",
+  summary: "apply pending database migrations and exit (serve also does this at start)",
+  help: "usage: millrace migrate [flags]",
+  async run(context) {
+    const config = configFor(context);
+    if (!config) return EXIT.config;
+    mkdirSync(config.dataDir, { recursive: true });
+    const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
+    if (config.databaseUrl === null && existsSync(sqlitePath)) {
+      // Fail fast with a clear message instead of waiting on a busy database.
+      new Database(sqlitePath, { readonly: true }).close();
+    }
+    const { store, migrationsApplied } = await openStore({ databaseUrl: config.databaseUrl, sqlitePath });
+    await store.close();
+    context.out(
+      migrationsApplied.length === 0
+        ? "database schema is up to date"
+        : `applied ${migrationsApplied.length} migration(s): ${migrationsApplied.join(", ")}`,
+    );
+    return EXIT.ok;
+  },
+};

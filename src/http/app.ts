@@ -1,0 +1,109 @@
+import { swagger } from "@elysiajs/swagger";
+import { Elysia, ValidationError } from "elysia";
+import type { Broker } from "../broker/broker.ts";
+import { BrokerError } from "../domain/errors.ts";
+import type { Logger } from "../observability/logger.ts";
+import {
+  brokerErrorResponse,
+  errorResponse,
+  internalErrorResponse,
+  isBrokerError,
+  validationResponse,
+} from "./errors.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
+import { healthRoutes, type Lifecycle } from "./routes/health.ts";
+import { messageRoutes } from "./routes/messages.ts";
+import { queueRoutes } from "./routes/queues.ts";
+import { topicRoutes } from "./routes/topics.ts";
+
+export interface HttpOptions {
+  broker: Broker;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  version: string;
+  maxBodyBytes: number;
+  docs: boolean;
+}
+
+/** Assembles the v1 API: routes, the OpenAPI document, and the single error mapping. */
+export function buildHttpApp(options: HttpOptions) {
+  const { broker, logger, maxBodyBytes } = options;
+  // normalize: false, so unknown fields are refused with a 400 naming them instead of silently dropped.
+  return new Elysia({ normalize: false })
+    .onRequest(({ request }) => {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > maxBodyBytes) return brokerErrorResponse(bodyTooLarge(length, maxBodyBytes));
+      if (!options.docs && new URL(request.url).pathname.startsWith("/docs")) {
+        return errorResponse(404, "not_found", "the docs UI is off; set MILLRACE_DOCS=true to serve it");
+      }
+      return undefined;
+    })
+    .onParse(async ({ request }) => {
+      // Every body is JSON; read it ourselves so that a chunked body over the limit also gets
+      // our 413, and malformed JSON our 400, whatever Content-Type the client sent.
+      const bytes = await request.arrayBuffer();
+      if (bytes.byteLength > maxBodyBytes) throw bodyTooLarge(bytes.byteLength, maxBodyBytes);
+      if (bytes.byteLength === 0) return undefined;
+      try {
+        return JSON.parse(decoder.decode(bytes)) as unknown;
+      } catch {
+        throw new BrokerError(
+          "malformed_json",
+          400,
+          "the request body is not valid JSON; send a JSON object with Content-Type: application/json",
+        );
+      }
+    })
+    .onError(({ code, error, request }) => {
+      if (isBrokerError(error)) return brokerErrorResponse(error);
+      if (error instanceof ValidationError) {
+        return validationResponse(
+          error.type,
+          error.all.map((issue) => ({ ...issue, path: "path" in issue ? issue.path : "" })),
+        );
+      }
+      switch (code) {
+        case "PARSE":
+          return errorResponse(
+            400,
+            "malformed_json",
+            "the request body is not valid JSON; send a JSON object with Content-Type: application/json",
+          );
+        case "NOT_FOUND":
+          return errorResponse(
+            404,
+            "not_found",
+            `no route for ${request.method} ${new URL(request.url).pathname}; see /openapi.json`,
+          );
+        default:
+          return internalErrorResponse(error, logger, request.headers.get("x-request-id"));
+      }
+    })
+    .use(
+      swagger({
+        path: "/docs",
+        specPath: "/openapi.json",
+        documentation: {
+          info: { title: "Millrace API", version: options.version, description: "Durable message broker, v1 HTTP API" },
+        },
+      }),
+    )
+    .use(healthRoutes(broker.store, options.lifecycle, options.version))
+    .use(queueRoutes(broker))
+    .use(messageRoutes(broker))
+    .use(deadLetterRoutes(broker))
+    .use(topicRoutes(broker));
+}
+
+const decoder = new TextDecoder();
+
+function bodyTooLarge(length: number, limit: number): BrokerError {
+  return new BrokerError(
+    "body_too_large",
+    413,
+    `the request body is ${length} bytes, over the limit of ${limit}; send smaller batches or raise MILLRACE_MAX_BODY_BYTES`,
+    { limit },
+  );
+}
+
+export type HttpApp = ReturnType<typeof buildHttpApp>;

@@ -1,0 +1,50 @@
+import type { Logger } from "../observability/logger.ts";
+import type { Store } from "../storage/store.ts";
+import { PeriodicService, type Service } from "./service.ts";
+
+/** Rows each maintenance pass may touch, so one pass never holds the writer for long. */
+const BATCH_LIMIT = 1000;
+const LEASE_SWEEP_INTERVAL_MS = 1000;
+const RETENTION_INTERVAL_MS = 60_000;
+
+/**
+ * Returns expired leases to their queues (or the dead letters) even when nobody is receiving,
+ * so stats and alerts see them.
+ */
+export function leaseSweeper(store: Store, logger: Logger, clock: () => number = Date.now): Service {
+  return new PeriodicService(
+    "lease-sweeper",
+    LEASE_SWEEP_INTERVAL_MS,
+    async () => {
+      const released = await store.maintenance.releaseExpiredLeases(clock(), BATCH_LIMIT);
+      if (released > 0) logger.debug("released expired leases", { count: released });
+    },
+    logger,
+  );
+}
+
+/** Deletes dead letters past their queue's retention, and dedup keys past their window. */
+export function retention(store: Store, logger: Logger, clock: () => number = Date.now): Service {
+  return new PeriodicService(
+    "retention",
+    RETENTION_INTERVAL_MS,
+    async () => {
+      let deadLetters = 0;
+      let dedupKeys = 0;
+      // Batches until caught up, yielding to other writers between them.
+      for (;;) {
+        const removed = await store.maintenance.deleteExpiredDeadLetters(clock(), BATCH_LIMIT);
+        deadLetters += removed;
+        if (removed < BATCH_LIMIT) break;
+      }
+      for (;;) {
+        const removed = await store.maintenance.deleteExpiredDedupKeys(clock(), BATCH_LIMIT);
+        dedupKeys += removed;
+        if (removed < BATCH_LIMIT) break;
+      }
+      if (deadLetters + dedupKeys > 0)
+        logger.info("retention removed expired rows", { dead_letters: deadLetters, dedup_keys: dedupKeys });
+    },
+    logger,
+  );
+}
