@@ -64,6 +64,8 @@ export function buildHttpApp(options: HttpOptions) {
       }
       switch (code) {
         case "PARSE":
+          // Errors thrown by our own body parser arrive wrapped; answer with the original.
+          if (isBrokerError(error.cause)) return brokerErrorResponse(error.cause);
           return errorResponse(
             400,
             "malformed_json",

@@ -108,9 +108,11 @@ export const ExtendBody = t.Object(
   { additionalProperties: false },
 );
 
+// Query values stay strings here: Elysia's numeric coercion loses the field name on failure,
+// so the route parses `limit` itself (see parseLimit).
 export const DeadListQuery = t.Object({
   after: t.Optional(t.String({ maxLength: 32 })),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  limit: t.Optional(t.String({ maxLength: 8 })),
 });
 
 export const RedriveBody = t.Object(
