@@ -11,6 +11,7 @@ export type OperationResult = { ok: true; value: unknown } | { ok: false; error:
 
 export type FromWriter =
   | { type: "opened"; migrationsApplied: string[] }
-  | { type: "results"; results: OperationResult[] }
+  /** One result list per batch, in the order the batches were sent. */
+  | { type: "results"; batches: OperationResult[][] }
   | { type: "closed" }
   | { type: "fatal"; message: string };

@@ -1,8 +1,8 @@
 /// <reference lib="webworker" />
 // The SQLite writer thread. It owns the only connection and applies operations in batches:
-// everything that arrived while the previous commit was being fsynced goes into one
+// every batch that arrived while the previous commit was being fsynced goes into one
 // transaction (group commit), and results go back only after COMMIT returns. The main thread
-// keeps serving HTTP while this thread waits on the disk.
+// keeps serving HTTP, and keeps sending batches, while this thread waits on the disk.
 import type { Database } from "bun:sqlite";
 import { BrokerError } from "../../domain/errors.ts";
 import { openSqliteDatabase } from "./context.ts";
@@ -14,9 +14,12 @@ declare const self: Worker;
 
 let db: Database | null = null;
 let engine: SqliteEngine | null = null;
+/** Batches received but not yet committed; drained together by `commitPending`. */
+let pending: Operation[][] = [];
+let commitScheduled = false;
 
 function reply(message: FromWriter): void {
-  self.postMessage(message);
+  self.postMessage(JSON.stringify(message));
 }
 
 function serializeError(error: unknown): OperationResult {
@@ -39,6 +42,22 @@ function execute(target: SqliteEngine, [op, args]: Operation): unknown {
   const fn = receiver[method];
   if (typeof fn !== "function") throw new Error(`unknown storage operation ${op}`);
   return (fn as (...a: unknown[]) => unknown).apply(receiver, args);
+}
+
+function commitPending(): void {
+  commitScheduled = false;
+  const batches = pending;
+  pending = [];
+  if (!engine || !db) {
+    reply({ type: "fatal", message: "the database is not open" });
+    return;
+  }
+  const results = runBatch(engine, db, batches.flat());
+  let offset = 0;
+  reply({
+    type: "results",
+    batches: batches.map((batch) => results.slice(offset, (offset += batch.length))),
+  });
 }
 
 function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {
@@ -69,8 +88,8 @@ function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]):
   }
 }
 
-self.onmessage = (event: MessageEvent<ToWriter>) => {
-  const message = event.data;
+self.onmessage = (event: MessageEvent<string>) => {
+  const message = JSON.parse(event.data) as ToWriter;
   switch (message.type) {
     case "open":
       try {
@@ -83,11 +102,13 @@ self.onmessage = (event: MessageEvent<ToWriter>) => {
       }
       return;
     case "batch":
-      if (!engine || !db) {
-        reply({ type: "fatal", message: "the database is not open" });
-        return;
+      pending.push(message.ops);
+      // setImmediate runs after the messages already queued, so every batch that arrived
+      // during the last commit joins this one.
+      if (!commitScheduled) {
+        commitScheduled = true;
+        setImmediate(commitPending);
       }
-      reply({ type: "results", results: runBatch(engine, db, message.ops) });
       return;
     case "close":
       db?.close();
