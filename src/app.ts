@@ -67,6 +67,10 @@ export class App {
       http.listen({
         hostname: config.listen.host,
         port: config.listen.port,
+        // Elysia turns both on by default. reusePort would let a second instance share the port
+        // silently instead of failing; development mode would serve Bun's debug error pages.
+        reusePort: false,
+        development: false,
         idleTimeout: config.idleTimeoutSeconds,
         // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
         // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.

@@ -19,7 +19,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     flags: {},
   });
   const app = new App(config, createLogger(config.logLevel));
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: app.url,
     dataDir,

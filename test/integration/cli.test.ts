@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { runCli } from "../../src/cli/index.ts";
+import { client, startTestServer, type TestServer } from "../helpers/server.ts";
+
+// The CLI's admin commands against a real server, and its exit codes.
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => server.stop());
+
+async function cli(
+  argv: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    argv,
+    { MILLRACE_URL: server.url, ...env },
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("millrace CLI", () => {
+  test("version, help and unknown commands", async () => {
+    expect((await cli(["version"])).out).toMatch(/^millrace \d+\.\d+\.\d+ \(commit \S+, bun \d/);
+    expect((await cli([])).code).toBe(64);
+    expect((await cli(["frobnicate"])).err).toContain('unknown command "frobnicate"');
+    const help = await cli(["dlq", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain("millrace dlq redrive <queue>");
+  });
+
+  test("check-config exits 78 with one line per bad variable; config redacts secrets", async () => {
+    const bad = await cli(["check-config"], { MILLRACE_LISTEN: "nowhere", MILLRACE_LOG_LEVEL: "chatty" });
+    expect(bad.code).toBe(78);
+    expect(bad.err.split("\n").filter((line) => line.startsWith("config error: "))).toHaveLength(2);
+    expect((await cli(["check-config"])).code).toBe(0);
+    const shown = await cli(["config"], { MILLRACE_DATABASE_URL: "postgres://user:hunter2@db/millrace" });
+    expect(shown.out).toContain("MILLRACE_DATABASE_URL=(redacted)");
+    expect(shown.out).not.toContain("hunter2");
+  });
+
+  test("queues list/show and dlq list/redrive/purge", async () => {
+    const call = client(server.url);
+    await call("PUT", "/v1/queues/cli-orders", { maxAttempts: 1 });
+    await call("POST", "/v1/queues/cli-orders/messages", { messages: [{ body: 1 }, { body: 2 }] });
+    const leased = (await call("POST", "/v1/queues/cli-orders/receive", { max: 2 })).body.messages;
+    await call("POST", "/v1/queues/cli-orders/nack", { receipts: leased.map((m: { receipt: string }) => m.receipt) });
+
+    const list = await cli(["queues", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/cli-orders\t0\t0\t0\t2\t/);
+    expect(JSON.parse((await cli(["queues", "show", "cli-orders"])).out).stats.dead).toBe(2);
+
+    const dead = JSON.parse((await cli(["dlq", "list", "cli-orders", "--limit", "1"])).out);
+    expect(dead.messages).toHaveLength(1);
+    expect(dead.nextCursor).toBeString();
+    expect((await cli(["dlq", "redrive", "cli-orders", "--ids", dead.messages[0].id])).out).toBe(
+      "redrove 1 message(s)",
+    );
+    expect((await cli(["dlq", "purge", "cli-orders"])).code).toBe(64);
+    expect((await cli(["dlq", "purge", "cli-orders", "--yes"])).out).toBe("purged 1 dead letter(s)");
+    expect((await cli(["dlq", "redrive", "cli-orders"])).code).toBe(64);
+  });
+
+  test("an unreachable broker gets an error that says what to check", async () => {
+    const result = await cli(["queues", "list", "--url", "http://127.0.0.1:1"]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain("cannot reach the broker at http://127.0.0.1:1");
+    const missing = await cli(["queues", "show", "no-such-queue"]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("404");
+  });
+});
