@@ -31,19 +31,20 @@ export function queueView(queue: QueueView) {
   };
 }
 
-export function leasedMessageView(message: LeasedMessage) {
-  return {
-    id: message.id,
-    receipt: message.receipt,
-    ...bodyOf(message),
-    headers: headersOf(message.headers),
-    priority: message.priority,
-    groupId: message.groupId,
-    attempts: message.attempts,
-    enqueuedAt: iso(message.enqueuedAt),
-    leaseExpiresAt: iso(message.leaseExpiresAt),
-    lastError: message.lastError,
-  };
+/**
+ * The receive response as JSON text. Bodies and headers are stored as JSON text already, so they
+ * are spliced in as they are instead of being parsed and serialised again for every delivery.
+ */
+export function leasedMessagesJson(messages: LeasedMessage[]): string {
+  const items = messages.map(
+    (m) =>
+      `{"id":${JSON.stringify(m.id)},"receipt":${JSON.stringify(m.receipt)},` +
+      (m.bodyIsBinary ? `"bodyBase64":${JSON.stringify(m.body)}` : `"body":${m.body}`) +
+      `,"headers":${m.headers ?? "{}"},"priority":${m.priority},"groupId":${JSON.stringify(m.groupId)}` +
+      `,"attempts":${m.attempts},"enqueuedAt":"${new Date(m.enqueuedAt).toISOString()}"` +
+      `,"leaseExpiresAt":"${new Date(m.leaseExpiresAt).toISOString()}","lastError":${JSON.stringify(m.lastError)}}`,
+  );
+  return `{"messages":[${items.join(",")}]}`;
 }
 
 export function messageRecordView(message: MessageRecord) {

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Broker } from "../../broker/broker.ts";
 import { invalidField } from "../../domain/errors.ts";
 import { AckBody, ExtendBody, NackBody, PublishBody, QueueParams, ReceiveBody } from "../schemas.ts";
-import { leasedMessageView, messageRecordView } from "../views.ts";
+import { leasedMessagesJson, messageRecordView } from "../views.ts";
 import { t } from "elysia";
 
 export function messageRoutes(broker: Broker) {
@@ -42,7 +42,7 @@ export function messageRoutes(broker: Broker) {
             ? {}
             : { visibilityTimeoutSeconds: body.visibilityTimeoutSeconds }),
         });
-        return { messages: messages.map(leasedMessageView) };
+        return new Response(leasedMessagesJson(messages), { headers: { "content-type": "application/json" } });
       },
       {
         params: QueueParams,
