@@ -9,12 +9,13 @@ export function messageRoutes(broker: Broker) {
   return new Elysia({ prefix: "/v1/queues", tags: ["messages"] })
     .post(
       "/:queue/messages",
-      async ({ params, body, headers, set }) => {
+      async ({ params, body, request, set }) => {
         const { messages, ...single } = body;
         if (messages !== undefined && Object.keys(single).length > 0) {
           throw invalidField("messages", "send either one message or {messages:[...]}, not both");
         }
-        const idempotencyKey = headers["idempotency-key"] ?? null;
+        // request.headers.get, not Elysia's `headers`: that would copy every header on this hot path.
+        const idempotencyKey = request.headers.get("idempotency-key");
         const results = await broker.publish(params.queue, messages ?? [single], idempotencyKey);
         const created = results.some((result) => !result.duplicate);
         set.status = created ? 201 : 200;

@@ -45,8 +45,8 @@ export function topicRoutes(broker: Broker) {
     )
     .post(
       "/:topic/events",
-      async ({ params, body, headers, set }) => {
-        const deliveries = await broker.publishEvent(params.topic, body, headers["idempotency-key"] ?? null);
+      async ({ params, body, request, set }) => {
+        const deliveries = await broker.publishEvent(params.topic, body, request.headers.get("idempotency-key"));
         set.status = 201;
         return { deliveries };
       },
