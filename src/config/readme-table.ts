@@ -1,6 +1,7 @@
 import { SETTINGS } from "./schema.ts";
 
-export const TABLE_START = "<!-- config-table:start (generated from src/config/schema.ts by scripts/config-table.ts) -->";
+export const TABLE_START =
+  "<!-- config-table:start (generated from src/config/schema.ts by scripts/config-table.ts) -->";
 export const TABLE_END = "<!-- config-table:end -->";
 
 function cell(text: string): string {

@@ -1,6 +1,7 @@
 import type { Logger } from "../observability/logger.ts";
 import type { MessageCounters } from "../observability/message-counters.ts";
 import { QUEUE_STATES, type Metrics } from "../observability/metrics.ts";
+import type { QueueStats } from "../domain/message.ts";
 import type { Store } from "../storage/store.ts";
 import { PeriodicService, type Service } from "./service.ts";
 
@@ -11,7 +12,8 @@ import { PeriodicService, type Service } from "./service.ts";
  * queues that no longer exist.
  */
 export class StatsRefresher {
-  private known = new Set<string>();
+  /** What the gauges hold now, per queue; only changes are written (setting a labelled gauge hashes its labels). */
+  private known = new Map<string, QueueStats>();
 
   constructor(
     private readonly store: Store,
@@ -31,13 +33,18 @@ export class StatsRefresher {
       this.counters.messages("dead_lettered", t.queue, t.deadLettered);
     }
     const { queueMessages, queueOldestReadyAge } = this.metrics;
-    const current = new Set<string>();
+    const current = new Map<string, QueueStats>();
     for (const { queue, stats } of rows) {
-      current.add(queue);
-      for (const state of QUEUE_STATES) queueMessages.set({ queue, state }, stats[state]);
-      queueOldestReadyAge.set({ queue }, stats.oldestReadyAgeSeconds);
+      current.set(queue, stats);
+      const previous = this.known.get(queue);
+      for (const state of QUEUE_STATES) {
+        if (previous?.[state] !== stats[state]) queueMessages.set({ queue, state }, stats[state]);
+      }
+      if (previous?.oldestReadyAgeSeconds !== stats.oldestReadyAgeSeconds) {
+        queueOldestReadyAge.set({ queue }, stats.oldestReadyAgeSeconds);
+      }
     }
-    for (const queue of this.known) {
+    for (const queue of this.known.keys()) {
       if (current.has(queue)) continue;
       for (const state of QUEUE_STATES) queueMessages.remove({ queue, state });
       queueOldestReadyAge.remove({ queue });

@@ -31,7 +31,10 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     flags: {},
   });
   const lines: string[] = [];
-  const app = new App(config, createLogger(config.logLevel, (line) => lines.push(line)));
+  const app = new App(
+    config,
+    createLogger(config.logLevel, (line) => lines.push(line)),
+  );
   await app.start();
   return {
     app,

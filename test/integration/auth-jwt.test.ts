@@ -65,12 +65,7 @@ describe("HS256", () => {
     ["missing", async () => null, 401, "missing_credentials"],
     ["malformed", async () => "not-a-jwt", 401, "malformed_credentials"],
     ["wrong signature", () => hs256({}, "another-secret-that-is-long-enough-for-hs256-xx"), 401, "invalid_credentials"],
-    [
-      "expired (beyond the clock skew)",
-      () => hs256({ exp: now() - 120, iat: now() - 600 }),
-      401,
-      "token_expired",
-    ],
+    ["expired (beyond the clock skew)", () => hs256({ exp: now() - 120, iat: now() - 600 }), 401, "token_expired"],
     ["not yet valid", () => hs256({ nbf: now() + 600 }), 401, "token_not_yet_valid"],
     ["wrong audience", () => hs256({ aud: "someone-else" }), 401, "invalid_audience"],
     ["wrong issuer", () => hs256({ iss: "https://evil.test" }), 401, "invalid_issuer"],
@@ -120,7 +115,10 @@ describe("JWKS (RS256, ES256, EdDSA)", () => {
   const keys: Record<string, { privateKey: CryptoKey; publicJwk: JWK }> = {};
 
   async function makeKey(alg: string, kid: string) {
-    const pair = await generateKeyPair(alg, alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : { extractable: true });
+    const pair = await generateKeyPair(
+      alg,
+      alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : { extractable: true },
+    );
     const publicJwk = { ...(await exportJWK(pair.publicKey)), kid, alg, use: "sig" };
     keys[kid] = { privateKey: pair.privateKey, publicJwk };
     return publicJwk;

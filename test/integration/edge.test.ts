@@ -46,7 +46,13 @@ describe("headers, CORS and limits", () => {
     const response = await fetch(`${running.url}/v1/queues/edge`, { headers: { "x-request-id": "req-abc.123" } });
     expect(response.headers.get("x-request-id")).toBe("req-abc.123");
     const line = parsedLogs(running).find((l) => l.request_id === "req-abc.123");
-    expect(line).toMatchObject({ level: "info", msg: "request", method: "GET", route: "/v1/queues/:queue", status: 200 });
+    expect(line).toMatchObject({
+      level: "info",
+      msg: "request",
+      method: "GET",
+      route: "/v1/queues/:queue",
+      status: 200,
+    });
     expect(typeof line?.duration_ms).toBe("number");
     expect(typeof line?.ts).toBe("string");
     const fresh = await fetch(`${running.url}/health/live`);
