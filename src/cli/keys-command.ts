@@ -1,5 +1,5 @@
 import { generateKey } from "../auth/api-key-format.ts";
-import { isScope, QueuePatterns, type Scope } from "../auth/principal.ts";
+import { isScope, QueuePatterns } from "../auth/principal.ts";
 import { EXIT, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
 
@@ -30,7 +30,7 @@ by MILLRACE_API_KEYS_FILE. The broker picks the edit up without a restart. Queue
     if (name !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
       throw new UsageError("--name may use letters, digits, . _ and -, up to 64 characters");
     }
-    const { key, line } = generateKey(scopes as Scope[], queues, name);
+    const { key, line } = generateKey(scopes, queues, name);
     context.out(`key: ${key}`);
     context.out("store it now; it cannot be shown again. Add this line to the keys file:");
     context.out(line);

@@ -52,7 +52,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
       async ({ set }) => {
         const { ready, status, stopped } = await readiness(store, lifecycle);
         set.status = ready ? 200 : 503;
-        return stopped.length > 0 ? { status, stopped } : { status };
+        return status === "services_stopped" ? { status, stopped } : { status };
       },
       {
         detail: {
