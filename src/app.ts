@@ -75,7 +75,8 @@ export class App {
     }
     for (const service of this.services) service.start();
 
-    if (config.mode !== "worker") {
+    // Worker mode serves no API, but still metrics and health when MILLRACE_METRICS_LISTEN is set.
+    if (config.mode !== "worker" || (config.metricsListen && metrics)) {
       const requestIds = new WeakMap<Request, string>();
       const http = buildHttpApp({
         broker: this.broker,
@@ -94,7 +95,7 @@ export class App {
       version: VERSION,
       commit: COMMIT,
       mode: config.mode,
-      listen: this.http ? this.url : null,
+      listen: this.http?.api ? this.url : null,
       metrics_listen: this.http?.metrics ? this.metricsUrl : null,
       auth: config.auth,
       storage: this.store.dialect,

@@ -27,10 +27,11 @@ export async function drainAndClose(plan: DrainPlan): Promise<void> {
   const deadline = Date.now() + plan.timeoutMs;
   plan.enterDraining();
   logger.info("shutdown: readiness now answers 503", { delay_ms: plan.delayMs });
-  if (http && plan.delayMs > 0) await sleep(Math.min(plan.delayMs, Math.max(0, deadline - Date.now() - 1000)));
+  const api = http?.api ?? null;
+  if (api && plan.delayMs > 0) await sleep(Math.min(plan.delayMs, Math.max(0, deadline - Date.now() - 1000)));
 
-  if (http) {
-    const closed = http.api.stop(false);
+  if (http && api) {
+    const closed = api.stop(false);
     logger.info("shutdown: stopped accepting connections");
     broker?.drain();
     logger.info("shutdown: waiting long-polls released");
@@ -42,14 +43,14 @@ export async function drainAndClose(plan: DrainPlan): Promise<void> {
       logger.warn("shutdown: requests still running at the timeout; closing their connections", {
         in_flight: http.edge.requestsInFlight(),
       });
-      await http.api.stop(true);
+      await api.stop(true);
     } else {
       logger.info("shutdown: in-flight requests finished");
     }
-    await http.metrics?.stop(true);
   } else {
     broker?.drain();
   }
+  await http?.metrics?.stop(true);
 
   await withDeadline(Promise.all(plan.services.map((service) => service.stop())), deadline);
   logger.info("shutdown: background services stopped");

@@ -11,7 +11,8 @@ import { TokenBucketLimiter } from "./plugins/rate-limit.ts";
 import { applySecurityHeaders } from "./plugins/security-headers.ts";
 
 export interface HttpServers {
-  api: Server<unknown>;
+  /** The API listener; null in worker mode, which serves only metrics and health (when configured). */
+  api: Server<unknown> | null;
   /** The separate metrics listener (MILLRACE_METRICS_LISTEN), when configured. */
   metrics: Server<unknown> | null;
   edge: Edge;
@@ -32,6 +33,7 @@ export function startHttpServers(
     requestIds: WeakMap<Request, string>;
   },
 ): HttpServers {
+  const serveApi = config.mode !== "worker";
   const limiter =
     config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
   const handle = app.fetch;
@@ -47,15 +49,17 @@ export function startHttpServers(
     accessLog: config.accessLog,
     requestIds: deps.requestIds,
   });
-  const api = Bun.serve({
-    hostname: config.listen.host,
-    port: config.listen.port,
-    idleTimeout: config.idleTimeoutSeconds,
-    // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
-    // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.
-    maxRequestBodySize: config.maxBodyBytes * 2,
-    fetch: edge.fetch,
-  });
+  const api = !serveApi
+    ? null
+    : Bun.serve({
+        hostname: config.listen.host,
+        port: config.listen.port,
+        idleTimeout: config.idleTimeoutSeconds,
+        // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
+        // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.
+        maxRequestBodySize: config.maxBodyBytes * 2,
+        fetch: edge.fetch,
+      });
   // Route handlers reach the server through Elysia (long-polls lift the idle timeout with it).
   app.server = api;
 

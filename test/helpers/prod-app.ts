@@ -38,7 +38,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
   await app.start();
   return {
     app,
-    url: app.url,
+    url: config.mode === "worker" ? "" : app.url,
     dataDir,
     logText: () => lines.join(""),
     stop: async () => {

@@ -218,3 +218,31 @@ describe("HS256 configured: an RS256 token is refused", () => {
     }
   });
 });
+
+describe("an unreachable JWKS", () => {
+  test("answers 503 auth_unavailable, not a 5xx crash or a misleading 401", async () => {
+    const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
+    const port = closed.port;
+    await closed.stop(true);
+    const running = await startApp({
+      MILLRACE_AUTH: "jwt",
+      MILLRACE_JWKS_URLS: `http://127.0.0.1:${port}/jwks.json`,
+      MILLRACE_JWT_ISSUER: ISSUER,
+      MILLRACE_JWT_AUDIENCE: AUDIENCE,
+    });
+    try {
+      const { privateKey } = await generateKeyPair("ES256");
+      const token = await new SignJWT({ scope: "publish" })
+        .setProtectedHeader({ alg: "ES256", kid: "k" })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      const response = await publish(running.url, "jobs", token);
+      expect(response.status).toBe(503);
+      expect(await errorCode(response)).toBe("auth_unavailable");
+    } finally {
+      await running.stop();
+    }
+  });
+});

@@ -158,3 +158,21 @@ describe("X-Forwarded-For from an untrusted peer", () => {
     }
   });
 });
+
+describe("the docs UI", () => {
+  test("/docs gets its own CSP, still unframeable; the API keeps default-src 'none'", async () => {
+    const running = await startApp({ MILLRACE_DOCS: "true" });
+    try {
+      const docs = await fetch(`${running.url}/docs`);
+      expect(docs.status).toBe(200);
+      const csp = docs.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("script-src https://cdn.jsdelivr.net");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(docs.headers.get("x-content-type-options")).toBe("nosniff");
+      const api = await fetch(`${running.url}/openapi.json`);
+      expect(api.headers.get("content-security-policy")).toStartWith("default-src 'none'");
+    } finally {
+      await running.stop();
+    }
+  });
+});

@@ -116,6 +116,19 @@ describe("metrics on their own listener", () => {
   });
 });
 
+describe("worker mode", () => {
+  test("serves no API, but metrics and health on the metrics listener", async () => {
+    const running = await startApp({ MILLRACE_MODE: "worker", MILLRACE_METRICS_LISTEN: "127.0.0.1:0" });
+    try {
+      expect(() => running.app.url).toThrow();
+      expect(await scrape(running.app.metricsUrl)).toContain("millrace_build_info");
+      expect((await fetch(`${running.app.metricsUrl}/health/ready`)).status).toBe(200);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 describe("a scrape with 10,000 queues", () => {
   test("reads memory only: no per-queue database call, every queue reported", async () => {
     const running = await startApp({ MILLRACE_STATS_INTERVAL_SECONDS: "2", MILLRACE_ACCESS_LOG: "false" });
