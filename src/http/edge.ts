@@ -43,7 +43,9 @@ export class Edge {
   private readonly requestCounters = new Map<string, Child>();
   private readonly durations = new Map<string, { observe(v: number): void }>();
 
-  constructor(private readonly options: EdgeOptions) {}
+  constructor(private readonly options: EdgeOptions) {
+    if (options.metrics) options.metrics.inFlight.read = () => this.inFlight;
+  }
 
   requestsInFlight(): number {
     return this.inFlight;
@@ -52,7 +54,6 @@ export class Edge {
   readonly fetch = async (request: Request, server: Server<unknown>): Promise<Response> => {
     const started = performance.now();
     this.inFlight += 1;
-    this.options.metrics?.httpInFlight.inc();
     const { headers } = request;
     // Methods are client-chosen; bound the label values.
     const method = METHODS.has(request.method) ? request.method : "OTHER";
@@ -151,7 +152,6 @@ export class Edge {
     const seconds = (performance.now() - started) / 1000;
     const { metrics, logger } = this.options;
     if (metrics) {
-      metrics.httpInFlight.dec();
       const key = `${method} ${route} ${status}`;
       let counter = this.requestCounters.get(key);
       if (!counter) {

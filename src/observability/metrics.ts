@@ -42,6 +42,8 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
     registers,
   });
   buildInfo.set({ ...build }, 1);
+  // Read at scrape time rather than counted per request: the edge owns the number.
+  const inFlight = { read: (): number => 0 };
 
   return {
     registry,
@@ -58,10 +60,14 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
+    inFlight,
     httpInFlight: new Gauge({
       name: "millrace_http_requests_in_flight",
       help: "HTTP requests being handled now, long-polls included",
       registers,
+      collect() {
+        this.set(inFlight.read());
+      },
     }),
     messages,
     queueMessages: new Gauge({
