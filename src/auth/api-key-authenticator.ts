@@ -40,12 +40,20 @@ export class ApiKeyAuthenticator implements Authenticator {
   watch(): void {
     if (this.watcher) return;
     const name = basename(this.path);
-    this.watcher = watch(dirname(this.path), (_event, changed) => {
-      if (changed !== null && changed !== name) return;
-      // Editors write in bursts; read once things settle.
-      if (this.debounce) clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => void this.reload(), 100);
-    });
+    try {
+      this.watcher = watch(dirname(this.path), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
+        // Editors write in bursts; read once things settle.
+        if (this.debounce) clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.reload(), 100);
+      });
+    } catch (error) {
+      // Out of inotify watches, say: SIGHUP still reloads, so this is no reason to refuse to start.
+      this.logger.warn("cannot watch the api keys file; reload it with SIGHUP after edits", {
+        path: this.path,
+        ...errorContext(error),
+      });
+    }
   }
 
   authenticate(credential: string): Principal {

@@ -104,41 +104,45 @@ export class Edge {
     const preflight = this.options.cors.preflight(method, headers);
     if (preflight) return [preflight, null, null];
 
+    if (access.scopes.length === 0) return [await this.options.handle(request), null, null];
+    const { authenticator, limiter, metrics } = this.options;
+
     let principal: Principal | null = null;
-    if (access.scopes.length > 0 && this.options.authenticator) {
+    if (authenticator) {
       try {
-        principal = await authorize(this.options.authenticator, access, headers.get("authorization"));
+        principal = await authorize(authenticator, access, headers.get("authorization"));
       } catch (error) {
         if (!(error instanceof AuthError)) throw error;
-        this.options.metrics?.authFailures.labels(error.code).inc();
-        const extra: Record<string, string> =
-          error.status === 401 ? { "www-authenticate": `Bearer error="invalid_token"` } : {};
-        return [errorResponse(error.status, error.code, error.message, undefined, extra), null, null];
+        metrics?.authFailures.labels(error.code).inc();
+        // Refusals still cost the client's address a token, so guessing credentials is rate limited too.
+        const rate = limiter?.take(this.ipKey(request, server)) ?? null;
+        if (rate && !rate.allowed) return [this.tooMany(rate), null, rate];
+        return [authErrorResponse(error), null, rate];
       }
     }
 
     let rate: RateDecision | null = null;
-    if (this.options.limiter && access.scopes.length > 0) {
-      const key =
-        principal?.id ??
-        `ip:${clientIp(server.requestIP(request)?.address ?? null, headers.get("x-forwarded-for"), this.options.trustedProxies)}`;
-      rate = this.options.limiter.take(key);
-      if (!rate.allowed) {
-        this.options.metrics?.rateLimited.inc();
-        return [
-          errorResponse(
-            429,
-            "rate_limited",
-            `too many requests; at most ${rate.limit} at once and more as the limit refills. Retry after ${rate.retryAfterSeconds} s`,
-            { retryAfterSeconds: rate.retryAfterSeconds },
-            { "retry-after": String(rate.retryAfterSeconds) },
-          ),
-          principal,
-          rate,
-        ];
-      }
+    if (limiter) {
+      rate = limiter.take(principal?.id ?? this.ipKey(request, server));
+      if (!rate.allowed) return [this.tooMany(rate), principal, rate];
     }
     return [await this.options.handle(request), principal, rate];
+  }
+
+  private ipKey(request: Request, server: Server<unknown>): string {
+    const peer = server.requestIP(request)?.address ?? null;
+    return `ip:${clientIp(peer, request.headers.get("x-forwarded-for"), this.options.trustedProxies)}`;
+  }
+
+  private tooMany(rate: RateDecision): Response {
+    this.options.metrics?.rateLimited.inc();
+    return errorResponse(
+      429,
+      "rate_limited",
+      `too many requests; at most ${rate.limit} at once and more as the limit refills. Retry after ${rate.retryAfterSeconds} s`,
+      { retryAfterSeconds: rate.retryAfterSeconds },
+      { "retry-after": String(rate.retryAfterSeconds) },
+    );
   }
 
   private record(
@@ -178,4 +182,16 @@ export class Edge {
       });
     }
   }
+}
+
+function authErrorResponse(error: AuthError): Response {
+  // RFC 6750: a challenge on 401, naming the problem unless credentials were simply absent.
+  const headers: Record<string, string> = {};
+  if (error.status === 401) {
+    headers["www-authenticate"] =
+      error.code === "missing_credentials"
+        ? 'Bearer realm="millrace"'
+        : 'Bearer realm="millrace", error="invalid_token"';
+  }
+  return errorResponse(error.status, error.code, error.message, undefined, headers);
 }

@@ -14,7 +14,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-test("SIGHUP reloads the keys file; per-key rate limits are separate buckets", async () => {
+test("SIGHUP reloads the keys file; per-key rate limits are separate buckets; refusals are limited per address", async () => {
   const dir = mkdtempSync(join(tmpdir(), "millrace-reload-"));
   dirs.push(dir);
   const keysFile = join(dir, "keys");
@@ -41,6 +41,11 @@ test("SIGHUP reloads the keys file; per-key rate limits are separate buckets", a
   // Same client IP, another principal: its own bucket.
   expect((await list(second.key)).status).toBe(200);
   expect(served.proc.exitCode).toBeNull();
+
+  // Refused credentials spend the client address's bucket, so guessing is rate limited too.
+  const guesses = [];
+  for (let i = 0; i < 3; i++) guesses.push((await list(`mrk_${"0".repeat(16)}_${"A".repeat(43)}`)).status);
+  expect(guesses).toEqual([401, 401, 429]);
 
   served.proc.kill("SIGTERM");
   expect(await served.proc.exited).toBe(0);
