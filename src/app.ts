@@ -1,17 +1,24 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Server } from "bun";
+import type { Authenticator } from "./auth/authenticator.ts";
+import { createAuthenticator } from "./auth/create-authenticator.ts";
 import { Broker } from "./broker/broker.ts";
 import type { Config } from "./config/schema.ts";
 import { buildHttpApp } from "./http/app.ts";
 import type { Phase } from "./http/routes/health.ts";
+import { startHttpServers, type HttpServers } from "./http/server.ts";
+import { instrumentStore } from "./observability/instrument-store.ts";
 import type { Logger } from "./observability/logger.ts";
 import { errorContext } from "./observability/logger.ts";
+import { MessageCounters } from "./observability/message-counters.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
+import { StatsRefresher } from "./services/stats-refresher.ts";
 import { openStore } from "./storage/open-store.ts";
 import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
+import { drainAndClose } from "./shutdown.ts";
 
 export const SQLITE_FILE_NAME = "millrace.db";
 
@@ -24,114 +31,106 @@ export class App {
   private store: Store | null = null;
   private broker: Broker | null = null;
   private services: Service[] = [];
-  private server: Server<unknown> | null = null;
+  private http: HttpServers | null = null;
+  private authenticator: Authenticator | null = null;
   private stopping: Promise<void> | null = null;
+  readonly metrics: Metrics | null;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.metrics = config.metrics ? createMetrics({ version: VERSION, commit: COMMIT, bun: Bun.version }) : null;
+  }
 
   /** The API's base URL once started (the real port when configured with port 0). */
   get url(): string {
-    if (!this.server) throw new Error("the app is not started");
-    const host = this.server.hostname?.includes(":") ? `[${this.server.hostname}]` : this.server.hostname;
-    return `http://${host}:${this.server.port}`;
+    return urlOf(this.http?.api ?? null);
+  }
+
+  /** The metrics listener's base URL, when MILLRACE_METRICS_LISTEN is set. */
+  get metricsUrl(): string {
+    return urlOf(this.http?.metrics ?? null);
   }
 
   async start(): Promise<void> {
-    const { config, logger } = this;
+    const { config, logger, metrics } = this;
     mkdirSync(config.dataDir, { recursive: true });
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
+    this.authenticator = await createAuthenticator(config, logger);
     const opened = await openStore({ databaseUrl: config.databaseUrl, sqlitePath }, (error) => {
       logger.error("the storage engine failed; exiting so the supervisor restarts us", errorContext(error));
       process.exit(70);
     });
-    this.store = opened.store;
+    this.store = metrics ? instrumentStore(opened.store, metrics) : opened.store;
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });
-    this.broker = new Broker(this.store);
+    const counters = metrics ? new MessageCounters(metrics) : null;
+    this.broker = new Broker(this.store, Date.now, counters ?? undefined);
 
     this.services = [leaseSweeper(this.store, logger), retention(this.store, logger)];
+    if (metrics && counters) {
+      const refresher = new StatsRefresher(this.store, metrics, counters);
+      this.services.push(refresher.service(config.statsIntervalSeconds * 1000, logger));
+    }
     for (const service of this.services) service.start();
 
-    if (config.mode !== "worker") {
+    // Worker mode serves no API, but still metrics and health when MILLRACE_METRICS_LISTEN is set.
+    if (config.mode !== "worker" || (config.metricsListen && metrics)) {
+      const requestIds = new WeakMap<Request, string>();
       const http = buildHttpApp({
         broker: this.broker,
         logger,
-        lifecycle: { phase: () => this.phase },
+        lifecycle: { phase: () => this.phase, services: () => this.services },
         version: VERSION,
         maxBodyBytes: config.maxBodyBytes,
         docs: config.docs,
+        metrics: config.metricsListen ? null : metrics,
+        requestIds,
       });
-      http.listen({
-        hostname: config.listen.host,
-        port: config.listen.port,
-        // Elysia turns both on by default. reusePort would let a second instance share the port
-        // silently instead of failing; development mode would serve Bun's debug error pages.
-        reusePort: false,
-        development: false,
-        idleTimeout: config.idleTimeoutSeconds,
-        // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
-        // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.
-        maxRequestBodySize: config.maxBodyBytes * 2,
-      });
-      this.server = http.server;
+      this.http = startHttpServers(config, http, { logger, metrics, authenticator: this.authenticator, requestIds });
     }
     this.phase = "ready";
     logger.info("millrace ready", {
       version: VERSION,
       commit: COMMIT,
       mode: config.mode,
-      listen: this.server ? this.url : null,
+      listen: this.http?.api ? this.url : null,
+      metrics_listen: this.http?.metrics ? this.metricsUrl : null,
+      auth: config.auth,
       storage: this.store.dialect,
       data_dir: this.store.dialect === "sqlite" ? config.dataDir : null,
     });
   }
 
-  /** Drains and shuts down within the shutdown timeout (DESIGN §6); safe to call twice. */
-  stop(): Promise<void> {
-    this.stopping ??= this.drainAndClose();
-    return this.stopping;
+  /** SIGHUP: re-read the API keys file (and forget cached tokens). */
+  async reload(): Promise<void> {
+    if (this.authenticator) await this.authenticator.reload();
   }
 
-  private async drainAndClose(): Promise<void> {
-    const { logger } = this;
-    const deadline = Date.now() + this.config.shutdownTimeoutSeconds * 1000;
-    this.phase = "draining";
-    logger.info("shutdown: readiness now answers 503");
-
-    if (this.server) {
-      const closed = this.server.stop(false);
-      logger.info("shutdown: stopped accepting connections");
-      this.broker?.drain();
-      logger.info("shutdown: waiting long-polls released");
-      const finished = await withDeadline(closed, deadline);
-      if (!finished) {
-        logger.warn("shutdown: requests still running at the timeout; closing their connections");
-        await this.server.stop(true);
-      } else {
-        logger.info("shutdown: in-flight requests finished");
-      }
-    } else {
-      this.broker?.drain();
-    }
-
-    await Promise.all(this.services.map((service) => service.stop()));
-    logger.info("shutdown: background services stopped");
-    await this.store?.close();
-    logger.info("shutdown: database closed; bye");
+  /** Drains and shuts down within the shutdown timeout (DESIGN §6); safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= drainAndClose({
+      logger: this.logger,
+      timeoutMs: this.config.shutdownTimeoutSeconds * 1000,
+      delayMs: this.config.shutdownDelaySeconds * 1000,
+      enterDraining: () => {
+        this.phase = "draining";
+      },
+      http: this.http,
+      broker: this.broker,
+      services: this.services,
+      close: async () => {
+        this.authenticator?.close();
+        await this.store?.close();
+      },
+    });
+    return this.stopping;
   }
 }
 
-async function withDeadline(promise: Promise<unknown>, deadline: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+function urlOf(server: { hostname?: string | undefined; port?: number | undefined } | null): string {
+  if (!server) throw new Error("that listener is not running");
+  const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
+  return `http://${host}:${server.port}`;
 }

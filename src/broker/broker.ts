@@ -13,6 +13,7 @@ import type {
   TopicRecord,
 } from "../storage/store.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
+import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
 import { Waiters } from "./waiters.ts";
 
 /**
@@ -37,6 +38,7 @@ export class Broker {
   constructor(
     readonly store: Store,
     private readonly clock: () => number = Date.now,
+    private readonly observer: BrokerObserver = NO_OBSERVER,
   ) {}
 
   // Queues
@@ -87,7 +89,9 @@ export class Broker {
       return toNewMessage(keyed, field, now);
     });
     const results = await this.store.messages.publish(queue, messages, now);
-    this.waiters.notify(queue, results.filter((r) => !r.duplicate).length);
+    const created = results.filter((r) => !r.duplicate).length;
+    this.waiters.notify(queue, created);
+    this.observer.messages("published", queue, created);
     return results;
   }
 
@@ -100,14 +104,19 @@ export class Broker {
       if (this.draining) return [];
       const leased = await this.store.messages.lease(queue, request.max, visibilityMs, this.clock());
       const remaining = deadline - this.clock();
-      if (leased.length > 0 || remaining <= 0) return leased;
+      if (leased.length > 0 || remaining <= 0) {
+        this.observer.messages("delivered", queue, leased.length);
+        return leased;
+      }
       await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS));
     }
   }
 
-  ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
+  async ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
     checkReceipts(receipts);
-    return this.store.messages.ack(queue, receipts, this.clock());
+    const outcomes = await this.store.messages.ack(queue, receipts, this.clock());
+    this.observer.messages("acked", queue, countOk(outcomes));
+    return outcomes;
   }
 
   async nack(
@@ -123,8 +132,10 @@ export class Broker {
       receipts.map((receipt) => ({ receipt, delayMs, error })),
       this.clock(),
     );
+    const nacked = countOk(outcomes);
     // An immediate retry is new work for anyone waiting.
-    if (delayMs === 0) this.waiters.notify(queue, outcomes.filter((o) => o === "ok").length);
+    if (delayMs === 0) this.waiters.notify(queue, nacked);
+    this.observer.messages("nacked", queue, nacked);
     return outcomes;
   }
 
@@ -188,7 +199,11 @@ export class Broker {
     const keyed =
       idempotencyKey !== null && input.dedupId === undefined ? { ...input, dedupId: idempotencyKey } : input;
     const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now);
-    for (const result of results) if (!result.duplicate) this.waiters.notify(result.queue, 1);
+    for (const result of results) {
+      if (result.duplicate) continue;
+      this.waiters.notify(result.queue, 1);
+      this.observer.messages("published", result.queue, 1);
+    }
     return results;
   }
 
@@ -209,6 +224,12 @@ export class Broker {
     if (!queue) throw queueNotFound(name);
     return queue;
   }
+}
+
+function countOk(outcomes: LeaseOutcome[]): number {
+  let ok = 0;
+  for (const outcome of outcomes) if (outcome === "ok") ok += 1;
+  return ok;
 }
 
 function checkReceipts(receipts: string[]): void {

@@ -26,7 +26,8 @@ function requireArg(context: CommandContext, index: number, what: string): strin
   return encodeURIComponent(value);
 }
 
-const CONNECTION_HELP = "The broker is reached at --url, else $MILLRACE_URL, else the address in MILLRACE_LISTEN.";
+const CONNECTION_HELP =
+  "The broker is reached at --url, else $MILLRACE_URL, else the address in MILLRACE_LISTEN.\nWith authentication on, pass an admin-scoped key or token as --token or $MILLRACE_TOKEN.";
 
 export const queuesCommand: Command = {
   name: "queues",

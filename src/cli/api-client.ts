@@ -5,14 +5,19 @@ import type { Config } from "../config/schema.ts";
  * opening the database: the server is the only writer, and it wakes long-polls on redrive.
  */
 export class ApiClient {
-  constructor(private readonly baseUrl: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    /** An API key or JWT with the admin scope, from --token or $MILLRACE_TOKEN. */
+    private readonly token: string | null = null,
+  ) {}
 
   static fromConfig(config: Config, flags: Record<string, string>, env: Record<string, string | undefined>): ApiClient {
+    const token = flags["--token"] ?? env.MILLRACE_TOKEN ?? null;
     const explicit = flags["--url"] ?? env.MILLRACE_URL;
-    if (explicit) return new ApiClient(explicit.replace(/\/+$/, ""));
+    if (explicit) return new ApiClient(explicit.replace(/\/+$/, ""), token);
     // A wildcard listen address is reachable on loopback.
     const host = ["0.0.0.0", "::"].includes(config.listen.host) ? "127.0.0.1" : config.listen.host;
-    return new ApiClient(`http://${host.includes(":") ? `[${host}]` : host}:${config.listen.port}`);
+    return new ApiClient(`http://${host.includes(":") ? `[${host}]` : host}:${config.listen.port}`, token);
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -20,7 +25,10 @@ export class ApiClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers: {
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {

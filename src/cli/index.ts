@@ -1,6 +1,7 @@
 import { EXIT, parseArgs, UsageError } from "./args.ts";
 import { dlqCommand, queuesCommand } from "./admin-commands.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { keysCommand } from "./keys-command.ts";
 import { serveCommand } from "./serve.ts";
 import { checkConfigCommand, configCommand, migrateCommand, versionCommand } from "./simple-commands.ts";
 
@@ -11,6 +12,7 @@ const COMMANDS: Command[] = [
   configCommand,
   queuesCommand,
   dlqCommand,
+  keysCommand,
   versionCommand,
 ];
 

@@ -12,7 +12,7 @@ const flagHelp = Object.values(SETTINGS)
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the broker (API and background services)",
-  help: `usage: millrace serve [flags]\n\nRuns until SIGTERM or SIGINT, then drains gracefully; a second signal exits at once.\n\n${flagHelp}`,
+  help: `usage: millrace serve [flags]\n\nRuns until SIGTERM or SIGINT, then drains gracefully; a second signal exits at once.\nSIGHUP re-reads the API keys file.\n\n${flagHelp}`,
   async run(context) {
     const config = configFor(context);
     if (!config) return EXIT.config;
@@ -44,6 +44,11 @@ export const serveCommand: Command = {
       };
       process.on("SIGTERM", onSignal);
       process.on("SIGINT", onSignal);
+      // SIGHUP (systemctl reload) re-reads the API keys file without a restart.
+      process.on("SIGHUP", () => {
+        logger.info("reload requested", { signal: "SIGHUP" });
+        void app.reload();
+      });
     });
   },
 };

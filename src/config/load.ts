@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isLoopbackHost } from "../net/ip.ts";
+import { parseKeysFile } from "../auth/api-key-format.ts";
+import { formatHostPort, type HostPort } from "./parsers.ts";
 import { SETTINGS, type Config, type SettingKey } from "./schema.ts";
 
 /** Raised when configuration is invalid; one problem per line, each naming the variable. */
@@ -80,7 +83,58 @@ export function loadConfig(sources: ConfigSources): Config {
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return config as Config;
+  const checked = config as Config;
+  problems.push(...crossChecks(checked, readFile));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return checked;
+}
+
+/** Rules that involve several settings, or the content of a file a setting names. */
+function crossChecks(config: Config, readFile: (path: string) => string): string[] {
+  const problems: string[] = [];
+  if (config.auth === "none" && config.mode !== "worker" && !isLoopbackHost(config.listen.host)) {
+    problems.push(
+      `MILLRACE_AUTH: is none, but MILLRACE_LISTEN (${formatHostPort(config.listen)}) is not a loopback address; set MILLRACE_AUTH=api-key or jwt, or listen on 127.0.0.1`,
+    );
+  }
+  if (config.auth === "api-key") {
+    if (config.apiKeysFile === null) {
+      problems.push(
+        "MILLRACE_API_KEYS_FILE: is required with MILLRACE_AUTH=api-key; create keys with `millrace keys create`",
+      );
+    } else {
+      try {
+        parseKeysFile(readFile(config.apiKeysFile));
+      } catch (error) {
+        problems.push(`MILLRACE_API_KEYS_FILE: ${config.apiKeysFile}: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (config.auth === "jwt") {
+    if ((config.jwtSecret === null) === (config.jwksUrls.length === 0)) {
+      problems.push(
+        "MILLRACE_JWT_SECRET: with MILLRACE_AUTH=jwt set exactly one of MILLRACE_JWT_SECRET (HS256) or MILLRACE_JWKS_URLS (RS256, ES256, EdDSA)",
+      );
+    }
+    if (config.jwtIssuer === null) problems.push("MILLRACE_JWT_ISSUER: is required with MILLRACE_AUTH=jwt");
+    if (config.jwtAudience === null) problems.push("MILLRACE_JWT_AUDIENCE: is required with MILLRACE_AUTH=jwt");
+  }
+  if (
+    config.metricsListen !== null &&
+    config.metricsListen.port !== 0 &&
+    config.metricsListen.port === config.listen.port &&
+    config.metricsListen.host === config.listen.host
+  ) {
+    problems.push(
+      "MILLRACE_METRICS_LISTEN: is the API address; give it another port, or unset it to serve /metrics on the API port",
+    );
+  }
+  if (config.shutdownDelaySeconds >= config.shutdownTimeoutSeconds) {
+    problems.push(
+      "MILLRACE_SHUTDOWN_DELAY_SECONDS: must be shorter than MILLRACE_SHUTDOWN_TIMEOUT_SECONDS, which includes it",
+    );
+  }
+  return problems;
 }
 
 /** The effective configuration as printable text, with secrets redacted. */
@@ -89,18 +143,17 @@ export function describeConfig(config: Config): Record<string, string> {
   for (const [key, setting] of Object.entries(SETTINGS) as Array<[SettingKey, (typeof SETTINGS)[SettingKey]]>) {
     const value = config[key];
     const secret = "secret" in setting && setting.secret;
-    out[setting.env] =
-      value === null
-        ? "(unset)"
-        : secret
-          ? "(redacted)"
-          : typeof value === "object"
-            ? formatHostPort(value)
-            : String(value);
+    out[setting.env] = value === null ? "(unset)" : secret ? "(redacted)" : formatValue(value);
   }
   return out;
 }
 
-function formatHostPort(value: { host: string; port: number }): string {
-  return value.host.includes(":") ? `[${value.host}]:${value.port}` : `${value.host}:${value.port}`;
+function formatValue(value: unknown): string {
+  if (Array.isArray(value)) {
+    return value
+      .map((item: unknown) => (typeof item === "object" && item && "text" in item ? String(item.text) : String(item)))
+      .join(",");
+  }
+  if (typeof value === "object" && value !== null) return formatHostPort(value as HostPort);
+  return String(value);
 }

@@ -1,60 +1,17 @@
 import { isAbsolute, resolve } from "node:path";
+import { OBSERVABILITY_SETTINGS } from "./observability-settings.ts";
+import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
+import { SECURITY_SETTINGS } from "./security-settings.ts";
+import { spec } from "./setting-spec.ts";
+
+export { parseHostPort } from "./parsers.ts";
+export type { SettingSpec } from "./setting-spec.ts";
 
 /**
  * Every setting Millrace reads: its environment variable, its CLI flag, default, unit and doc.
- * `parse` turns the raw text into a value or throws an Error whose message says how to fix it.
- * The README's configuration table is checked against this list by `schema.test.ts`.
+ * The README's configuration table is generated from this list and checked by `readme-table.test.ts`.
  */
-export interface SettingSpec<T> {
-  env: string;
-  flag: string;
-  doc: string;
-  unit?: string;
-  /** Shown in docs; computed defaults describe themselves here. */
-  defaultText: string;
-  /** Secrets are redacted by `millrace config` and may come from `<ENV>_FILE` or a credential. */
-  secret?: boolean;
-  default: (env: Readonly<Record<string, string | undefined>>) => T;
-  parse: (raw: string) => T;
-}
-
-function spec<T>(s: SettingSpec<T>): SettingSpec<T> {
-  return s;
-}
-
-export function parseHostPort(raw: string): { host: string; port: number } {
-  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(raw.trim());
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new Error(`"${raw}" is not host:port; write it like 127.0.0.1:7411 or [::1]:7411`);
-  return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
-}
-
-function integer(min: number, max: number): (raw: string) => number {
-  return (raw) => {
-    const value = Number(raw.trim());
-    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-      throw new Error(`"${raw}" is not a whole number from ${min} to ${max}`);
-    }
-    return value;
-  };
-}
-
-function oneOf<T extends string>(...allowed: T[]): (raw: string) => T {
-  return (raw) => {
-    const value = raw.trim().toLowerCase();
-    if (!(allowed as string[]).includes(value)) throw new Error(`"${raw}" is not one of ${allowed.join(", ")}`);
-    return value as T;
-  };
-}
-
-function boolean(raw: string): boolean {
-  const value = raw.trim().toLowerCase();
-  if (["true", "1", "yes", "on"].includes(value)) return true;
-  if (["false", "0", "no", "off"].includes(value)) return false;
-  throw new Error(`"${raw}" is not a boolean; use true or false`);
-}
-
-export const SETTINGS = {
+const CORE_SETTINGS = {
   listen: spec({
     env: "MILLRACE_LISTEN",
     flag: "--listen",
@@ -97,14 +54,6 @@ export const SETTINGS = {
       return raw.trim();
     },
   }),
-  logLevel: spec({
-    env: "MILLRACE_LOG_LEVEL",
-    flag: "--log-level",
-    doc: "lowest level written: debug, info, warn or error",
-    defaultText: "info",
-    default: () => "info" as const,
-    parse: oneOf("debug", "info", "warn", "error"),
-  }),
   maxBodyBytes: spec({
     env: "MILLRACE_MAX_BODY_BYTES",
     flag: "--max-body-bytes",
@@ -113,15 +62,6 @@ export const SETTINGS = {
     defaultText: "1048576",
     default: () => 1_048_576,
     parse: integer(1024, 256 * 1024 * 1024),
-  }),
-  shutdownTimeoutSeconds: spec({
-    env: "MILLRACE_SHUTDOWN_TIMEOUT_SECONDS",
-    flag: "--shutdown-timeout-seconds",
-    doc: "how long SIGTERM may drain requests before the process exits anyway",
-    unit: "seconds",
-    defaultText: "30",
-    default: () => 30,
-    parse: integer(1, 3600),
   }),
   idleTimeoutSeconds: spec({
     env: "MILLRACE_IDLE_TIMEOUT_SECONDS",
@@ -141,6 +81,8 @@ export const SETTINGS = {
     parse: boolean,
   }),
 } as const;
+
+export const SETTINGS = { ...CORE_SETTINGS, ...SECURITY_SETTINGS, ...OBSERVABILITY_SETTINGS } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = { [K in SettingKey]: ReturnType<(typeof SETTINGS)[K]["parse"]> };

@@ -11,7 +11,9 @@ import {
   validationResponse,
 } from "./errors.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import { healthRoutes, type Lifecycle } from "./routes/health.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 import { messageRoutes } from "./routes/messages.ts";
 import { queueRoutes } from "./routes/queues.ts";
 import { topicRoutes } from "./routes/topics.ts";
@@ -23,6 +25,10 @@ export interface HttpOptions {
   version: string;
   maxBodyBytes: number;
   docs: boolean;
+  /** Serves /metrics on the API port; null when metrics are off or on their own listener. */
+  metrics: Metrics | null;
+  /** Request ids assigned by the edge, so error logs name the id the client saw. */
+  requestIds: WeakMap<Request, string>;
 }
 
 /** Assembles the v1 API: routes, the OpenAPI document, and the single error mapping. */
@@ -79,7 +85,7 @@ export function buildHttpApp(options: HttpOptions) {
             `no route for ${request.method} ${new URL(request.url).pathname}; see /openapi.json`,
           );
         default:
-          return internalErrorResponse(error, logger, request.headers.get("x-request-id"));
+          return internalErrorResponse(error, logger, options.requestIds.get(request) ?? null);
       }
     })
     .use(
@@ -92,6 +98,7 @@ export function buildHttpApp(options: HttpOptions) {
       }),
     )
     .use(healthRoutes(broker.store, options.lifecycle, options.version))
+    .use(metricsRoutes(options.metrics))
     .use(queueRoutes(broker))
     .use(messageRoutes(broker))
     .use(deadLetterRoutes(broker))

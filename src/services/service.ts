@@ -8,6 +8,8 @@ export interface Service {
   /** Resolves after any run in progress has finished; no run starts afterwards. */
   stop(): Promise<void>;
   isRunning(): boolean;
+  /** The last run's failure, or null when it succeeded (or none ran yet); shown by /health. */
+  lastError(): string | null;
 }
 
 /** A service that runs `task` every `intervalMs`, never overlapping itself. */
@@ -15,18 +17,21 @@ export class PeriodicService implements Service {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private current: Promise<void> | null = null;
   private running = false;
+  private failure: string | null = null;
 
   constructor(
     readonly name: string,
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
     private readonly logger: Logger,
+    /** Delay before the first run; the interval by default. */
+    private readonly firstRunMs: number = intervalMs,
   ) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.schedule();
+    this.schedule(this.firstRunMs);
   }
 
   async stop(): Promise<void> {
@@ -40,15 +45,27 @@ export class PeriodicService implements Service {
     return this.running;
   }
 
-  private schedule(): void {
+  lastError(): string | null {
+    return this.failure;
+  }
+
+  private schedule(delayMs: number = this.intervalMs): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.current = this.task()
-        .catch((error: unknown) => this.logger.error(`${this.name} failed; it will retry`, errorContext(error)))
+        .then(
+          () => {
+            this.failure = null;
+          },
+          (error: unknown) => {
+            this.failure = error instanceof Error ? error.message : String(error);
+            this.logger.error(`${this.name} failed; it will retry`, errorContext(error));
+          },
+        )
         .finally(() => {
           this.current = null;
           this.schedule();
         });
-    }, this.intervalMs);
+    }, delayMs);
   }
 }

@@ -30,6 +30,8 @@ export interface QueueStore {
   purge(name: string): Promise<number>;
   /** Throws queue_not_found. */
   stats(name: string, now: number): Promise<QueueStats>;
+  /** Stats of every queue in one pass, for the metrics refresher; ordered by name. */
+  statsAll(now: number): Promise<Array<{ queue: string; stats: QueueStats }>>;
 }
 
 export interface NackItem {
@@ -112,7 +114,18 @@ export interface TopicStore {
   publish(topic: string, message: NewMessage, now: number): Promise<FanOutResult[]>;
 }
 
+/** Transitions the broker cannot see from its calls alone, counted by the store as they happen. */
+export interface TransitionCount {
+  queue: string;
+  /** Leases that ran out before an ack or nack. */
+  expired: number;
+  /** Messages moved to the dead letters (attempts exhausted, by nack or by expiry). */
+  deadLettered: number;
+}
+
 export interface MaintenanceStore {
+  /** Transitions counted since the previous call, which resets the counts; for metrics. */
+  takeTransitionCounts(): Promise<TransitionCount[]>;
   /** Expired leases go back to ready after backoff, or to the dead letters; returns how many. */
   releaseExpiredLeases(now: number, limit: number): Promise<number>;
   /** Removes dead letters past their queue's retention; returns how many. */

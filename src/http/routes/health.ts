@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import type { Service } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
 
 export type Phase = "starting" | "ready" | "draining";
@@ -6,6 +7,7 @@ export type Phase = "starting" | "ready" | "draining";
 /** What readiness depends on; owned by the app's start/stop sequence. */
 export interface Lifecycle {
   phase(): Phase;
+  services(): readonly Service[];
 }
 
 async function databaseCheck(store: Store): Promise<{ ok: boolean; error?: string }> {
@@ -17,34 +19,60 @@ async function databaseCheck(store: Store): Promise<{ ok: boolean; error?: strin
   }
 }
 
+function serviceChecks(lifecycle: Lifecycle) {
+  return lifecycle.services().map((service) => ({
+    name: service.name,
+    running: service.isRunning(),
+    lastError: service.lastError(),
+  }));
+}
+
+/** Ready means: started and not draining, the database answers, and every background service runs. */
+async function readiness(store: Store, lifecycle: Lifecycle) {
+  const phase = lifecycle.phase();
+  const database = await databaseCheck(store);
+  const services = serviceChecks(lifecycle);
+  const stopped = services.filter((s) => !s.running).map((s) => s.name);
+  const status =
+    phase !== "ready"
+      ? phase
+      : !database.ok
+        ? "database_unavailable"
+        : stopped.length > 0
+          ? "services_stopped"
+          : "ready";
+  return { ready: status === "ready", status, phase, database, services, stopped };
+}
+
 export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string) {
   return new Elysia({ tags: ["health"] })
     .get("/health/live", () => ({ status: "ok" }), { detail: { summary: "The process is up" } })
     .get(
       "/health/ready",
       async ({ set }) => {
-        const phase = lifecycle.phase();
-        const database = phase === "ready" ? await databaseCheck(store) : { ok: false };
-        const ready = phase === "ready" && database.ok;
+        const { ready, status, stopped } = await readiness(store, lifecycle);
         set.status = ready ? 200 : 503;
-        return { status: ready ? "ready" : phase === "ready" ? "database_unavailable" : phase };
+        return status === "services_stopped" ? { status, stopped } : { status };
       },
       {
-        detail: { summary: "200 when the database answers and the broker is serving; 503 while starting or draining" },
+        detail: {
+          summary:
+            "200 when the database answers and background services run; 503 while starting, draining, or when either fails",
+        },
       },
     )
     .get(
       "/health",
       async ({ set }) => {
-        const phase = lifecycle.phase();
-        const database = await databaseCheck(store);
-        const ready = phase === "ready" && database.ok;
+        const { ready, status, phase, database, services } = await readiness(store, lifecycle);
         set.status = ready ? 200 : 503;
         return {
-          status: ready ? "ready" : "not_ready",
+          status,
+          live: true,
+          ready,
           phase,
           version,
-          checks: { database: { driver: store.dialect, ...database } },
+          checks: { database: { driver: store.dialect, ...database }, services },
         };
       },
       { detail: { summary: "Liveness and readiness in detail" } },

@@ -3,7 +3,7 @@ import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { eq } from "drizzle-orm";
 import { queueNotFound } from "../../domain/errors.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
-import type { QueueRecord } from "../store.ts";
+import type { QueueRecord, TransitionCount } from "../store.ts";
 import * as schema from "./schema.ts";
 
 /**
@@ -14,6 +14,7 @@ import * as schema from "./schema.ts";
 export class SqliteContext {
   readonly orm: BunSQLiteDatabase<typeof schema>;
   private readonly queueCache = new Map<string, QueueRecord>();
+  private transitions = new Map<string, TransitionCount>();
 
   constructor(readonly db: Database) {
     this.orm = drizzle(db, { schema });
@@ -37,6 +38,22 @@ export class SqliteContext {
 
   forgetQueue(name: string): void {
     this.queueCache.delete(name);
+  }
+
+  /** Counts a transition for metrics; drained by `takeTransitions`. */
+  countTransition(queue: string, kind: "expired" | "deadLettered"): void {
+    let counts = this.transitions.get(queue);
+    if (!counts) {
+      counts = { queue, expired: 0, deadLettered: 0 };
+      this.transitions.set(queue, counts);
+    }
+    counts[kind] += 1;
+  }
+
+  takeTransitions(): TransitionCount[] {
+    const taken = [...this.transitions.values()];
+    this.transitions = new Map();
+    return taken;
   }
 
   adjustLiveCount(queue: string, delta: number): void {

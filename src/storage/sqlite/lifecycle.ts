@@ -36,6 +36,7 @@ export class MessageLifecycle {
         )
         .run(failedAt, error, row.seq);
       this.ctx.adjustLiveCount(row.queue, -1);
+      this.ctx.countTransition(row.queue, "deadLettered");
       if (row.group_id !== null) this.promoteGroup(row.queue, row.group_id);
       return "dead";
     }
@@ -94,6 +95,7 @@ export class MessageLifecycle {
     for (const row of rows) {
       const record = this.ctx.findQueue(row.queue);
       if (!record) continue;
+      this.ctx.countTransition(row.queue, "expired");
       // The attempt failed when the lease ran out, not when we noticed: back off from then.
       this.fail(row, record, "lease expired before the consumer acked or nacked it", null, row.lease_expires_at);
     }

@@ -1,4 +1,4 @@
-import type { MaintenanceStore, Synchronous } from "../store.ts";
+import type { MaintenanceStore, Synchronous, TransitionCount } from "../store.ts";
 import { toQueueRecord, type SqliteContext } from "./context.ts";
 import * as schema from "./schema.ts";
 import type { MessageLifecycle } from "./lifecycle.ts";
@@ -8,6 +8,10 @@ export class SqliteMaintenanceStore implements Synchronous<MaintenanceStore> {
     private readonly ctx: SqliteContext,
     private readonly lifecycle: MessageLifecycle,
   ) {}
+
+  takeTransitionCounts(): TransitionCount[] {
+    return this.ctx.takeTransitions();
+  }
 
   releaseExpiredLeases(now: number, limit: number): number {
     return this.lifecycle.releaseExpired(null, now, limit);

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from "node:crypto";
+import { isScope, QueuePatterns, type Principal, type Scope } from "./principal.ts";
+
+/**
+ * API keys look like `mrk_<16 hex id>_<43 base64url secret>`. The id is not secret: it finds the
+ * entry, and the key's SHA-256 is then compared in constant time. Keys are random 256-bit
+ * values, so a fast hash is enough; nothing stores or logs the key itself.
+ *
+ * The keys file has one key per line, whitespace-separated `name=value` fields:
+ *
+ *   id=3f9c0a7b12de4456 sha256=<64 hex> scopes=publish,consume queues=orders-*,billing name=checkout
+ *
+ * `#` starts a comment; blank lines are ignored; `name` is optional and only for humans.
+ */
+const KEY_PATTERN = /^mrk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface KeyEntry {
+  id: string;
+  hash: Buffer;
+  principal: Principal;
+}
+
+export function hashKey(key: string): Buffer {
+  return createHash("sha256").update(key).digest();
+}
+
+/** The id inside a presented key, or null when the text cannot be a Millrace key. */
+export function keyId(key: string): string | null {
+  return KEY_PATTERN.exec(key)?.[1] ?? null;
+}
+
+export interface NewKey {
+  key: string;
+  line: string;
+}
+
+export function generateKey(scopes: Scope[], queues: string[], name: string | null): NewKey {
+  const id = randomBytes(8).toString("hex");
+  const key = `mrk_${id}_${randomBytes(32).toString("base64url")}`;
+  const fields = [
+    `id=${id}`,
+    `sha256=${hashKey(key).toString("hex")}`,
+    `scopes=${scopes.join(",")}`,
+    `queues=${queues.join(",")}`,
+  ];
+  if (name) fields.push(`name=${name}`);
+  return { key, line: fields.join(" ") };
+}
+
+/** Parses a whole keys file; throws one Error listing every bad line (by number) and how to fix it. */
+export function parseKeysFile(text: string): Map<string, KeyEntry> {
+  const entries = new Map<string, KeyEntry>();
+  const problems: string[] = [];
+  text.split("\n").forEach((rawLine, index) => {
+    const line = rawLine.replace(/#.*$/, "").trim();
+    if (line === "") return;
+    try {
+      const entry = parseLine(line);
+      if (entries.has(entry.id)) throw new Error(`id ${entry.id} appears twice; remove one`);
+      entries.set(entry.id, entry);
+    } catch (error) {
+      problems.push(`line ${index + 1}: ${(error as Error).message}`);
+    }
+  });
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  return entries;
+}
+
+function parseLine(line: string): KeyEntry {
+  const fields = new Map<string, string>();
+  for (const [position, token] of line.split(/\s+/).entries()) {
+    const eq = token.indexOf("=");
+    // Never echo the token: someone may have pasted a raw key here.
+    if (eq <= 0) throw new Error(`field ${position + 1} is not name=value`);
+    fields.set(token.slice(0, eq), token.slice(eq + 1));
+  }
+  for (const name of fields.keys()) {
+    if (!["id", "sha256", "scopes", "queues", "name"].includes(name)) {
+      throw new Error(`unknown field "${name}"; the fields are id, sha256, scopes, queues and name`);
+    }
+  }
+  const id = fields.get("id") ?? "";
+  if (!/^[0-9a-f]{16}$/.test(id)) throw new Error("id must be the 16 hex characters after mrk_ in the key");
+  const hash = fields.get("sha256") ?? "";
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("sha256 must be 64 hex characters (the key's SHA-256)");
+  const scopes = (fields.get("scopes") ?? "").split(",").filter(Boolean);
+  if (scopes.length === 0 || !scopes.every(isScope)) {
+    throw new Error("scopes must be a comma-separated list of publish, consume and admin");
+  }
+  const queues = (fields.get("queues") ?? "").split(",").filter(Boolean);
+  if (queues.length === 0) throw new Error("queues must list queue-name patterns, or * for every queue");
+  return {
+    id,
+    hash: Buffer.from(hash, "hex"),
+    principal: { id: `key:${id}`, scopes: new Set(scopes), queues: QueuePatterns.parse(queues) },
+  };
+}

@@ -1,0 +1,35 @@
+import type { Counter } from "prom-client";
+import type { BrokerObserver } from "../broker/observer.ts";
+import { MESSAGE_EVENTS, type MessageEvent, type Metrics } from "./metrics.ts";
+
+type Child = ReturnType<Counter<"queue">["labels"]>;
+
+/**
+ * The per-queue message counters, fed by the broker on the request path. Children are cached
+ * per queue so an increment is a map lookup, not a label hash; `forget` drops a deleted queue's
+ * series so label cardinality follows the live queues.
+ */
+export class MessageCounters implements BrokerObserver {
+  private readonly children = new Map<MessageEvent, Map<string, Child>>(
+    MESSAGE_EVENTS.map((event) => [event, new Map()]),
+  );
+
+  constructor(private readonly metrics: Metrics) {}
+
+  messages(event: MessageEvent, queue: string, count: number): void {
+    if (count <= 0) return;
+    const byQueue = this.children.get(event)!;
+    let child = byQueue.get(queue);
+    if (!child) {
+      child = this.metrics.messages[event].labels(queue);
+      byQueue.set(queue, child);
+    }
+    child.inc(count);
+  }
+
+  forget(queue: string): void {
+    for (const event of MESSAGE_EVENTS) {
+      if (this.children.get(event)!.delete(queue)) this.metrics.messages[event].remove(queue);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** The per-queue message counters, one per broker event (DESIGN §6). */
+export const MESSAGE_EVENTS = ["published", "delivered", "acked", "nacked", "dead_lettered", "expired"] as const;
+export type MessageEvent = (typeof MESSAGE_EVENTS)[number];
+
+/** The states `millrace_queue_messages` reports, matching the queue stats of the API. */
+export const QUEUE_STATES = ["ready", "delayed", "leased", "dead", "grouped"] as const;
+
+export interface BuildInfo {
+  version: string;
+  commit: string;
+  bun: string;
+}
+
+/**
+ * Every metric Millrace exports, declared in one place on its own registry (not prom-client's
+ * global one), so several apps in one test process never share series. Nothing is registered
+ * at import time; `createMetrics` does it.
+ */
+export function createMetrics(build: BuildInfo, options: { processMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  const registers = [registry];
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const messages = Object.fromEntries(
+    MESSAGE_EVENTS.map((event) => [
+      event,
+      new Counter({
+        name: `millrace_messages_${event}_total`,
+        help: `Messages ${event.replace("_", "-")} per queue`,
+        labelNames: ["queue"] as const,
+        registers,
+      }),
+    ]),
+  ) as Record<MessageEvent, Counter<"queue">>;
+
+  const buildInfo = new Gauge({
+    name: "millrace_build_info",
+    help: "Always 1; the labels name the running build",
+    labelNames: ["version", "commit", "bun"] as const,
+    registers,
+  });
+  buildInfo.set({ ...build }, 1);
+  // Read at scrape time rather than counted per request: the edge owns the number.
+  const inFlight = { read: (): number => 0 };
+
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: "millrace_http_requests_total",
+      help: "HTTP requests answered, by method, route template and status",
+      labelNames: ["method", "route", "status"] as const,
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: "millrace_http_request_duration_seconds",
+      help: "Time from receiving a request's headers to answering it (long-polls included)",
+      labelNames: ["method", "route"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    inFlight,
+    httpInFlight: new Gauge({
+      name: "millrace_http_requests_in_flight",
+      help: "HTTP requests being handled now, long-polls included",
+      registers,
+      collect() {
+        this.set(inFlight.read());
+      },
+    }),
+    messages,
+    queueMessages: new Gauge({
+      name: "millrace_queue_messages",
+      help: "Messages per queue and state, as of the last stats refresh",
+      labelNames: ["queue", "state"] as const,
+      registers,
+    }),
+    queueOldestReadyAge: new Gauge({
+      name: "millrace_queue_oldest_ready_age_seconds",
+      help: "Age of the oldest ready message per queue, as of the last stats refresh; 0 when none is ready",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
+    statsRefreshDuration: new Gauge({
+      name: "millrace_stats_refresh_duration_seconds",
+      help: "How long the last per-queue stats refresh took",
+      registers,
+    }),
+    webhookRequests: new Counter({
+      name: "millrace_webhook_requests_total",
+      help: "Webhook delivery attempts per queue and outcome",
+      labelNames: ["queue", "outcome"] as const,
+      registers,
+    }),
+    webhookDuration: new Histogram({
+      name: "millrace_webhook_duration_seconds",
+      help: "Webhook delivery attempt duration",
+      labelNames: ["queue"] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    dbQueryDuration: new Histogram({
+      name: "millrace_db_query_duration_seconds",
+      help: "Store operation latency as the broker sees it (group-commit wait included), by operation",
+      labelNames: ["operation"] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+      registers,
+    }),
+    authFailures: new Counter({
+      name: "millrace_auth_failures_total",
+      help: "Requests refused by authentication or authorization, by error code",
+      labelNames: ["code"] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: "millrace_rate_limited_total",
+      help: "Requests answered 429 by the per-principal rate limit",
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The Prometheus text exposition of `registry`, as an HTTP response. */
+export async function metricsResponse(metrics: Metrics): Promise<Response> {
+  return new Response(await metrics.registry.metrics(), {
+    headers: { "content-type": metrics.registry.contentType },
+  });
+}

@@ -1,0 +1,61 @@
+import type { Logger } from "../observability/logger.ts";
+import type { MessageCounters } from "../observability/message-counters.ts";
+import { QUEUE_STATES, type Metrics } from "../observability/metrics.ts";
+import type { QueueStats } from "../domain/message.ts";
+import type { Store } from "../storage/store.ts";
+import { PeriodicService, type Service } from "./service.ts";
+
+/**
+ * Refreshes the per-queue gauges from one grouped stats query, so a scrape reads memory and
+ * costs the same for 10 or 10,000 queues. It also moves the store's transition counts
+ * (expired leases, dead-lettered messages) into their counters, and drops the series of
+ * queues that no longer exist.
+ */
+export class StatsRefresher {
+  /** What the gauges hold now, per queue; only changes are written (setting a labelled gauge hashes its labels). */
+  private known = new Map<string, QueueStats>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly metrics: Metrics,
+    private readonly counters: MessageCounters,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const started = performance.now();
+    const [rows, transitions] = await Promise.all([
+      this.store.queues.statsAll(this.clock()),
+      this.store.maintenance.takeTransitionCounts(),
+    ]);
+    for (const t of transitions) {
+      this.counters.messages("expired", t.queue, t.expired);
+      this.counters.messages("dead_lettered", t.queue, t.deadLettered);
+    }
+    const { queueMessages, queueOldestReadyAge } = this.metrics;
+    const current = new Map<string, QueueStats>();
+    for (const { queue, stats } of rows) {
+      current.set(queue, stats);
+      const previous = this.known.get(queue);
+      for (const state of QUEUE_STATES) {
+        if (previous?.[state] !== stats[state]) queueMessages.set({ queue, state }, stats[state]);
+      }
+      if (previous?.oldestReadyAgeSeconds !== stats.oldestReadyAgeSeconds) {
+        queueOldestReadyAge.set({ queue }, stats.oldestReadyAgeSeconds);
+      }
+    }
+    for (const queue of this.known.keys()) {
+      if (current.has(queue)) continue;
+      for (const state of QUEUE_STATES) queueMessages.remove({ queue, state });
+      queueOldestReadyAge.remove({ queue });
+      this.counters.forget(queue);
+    }
+    this.known = current;
+    this.metrics.statsRefreshDuration.set((performance.now() - started) / 1000);
+  }
+
+  /** As a background service: first run right away, then every `intervalMs`. */
+  service(intervalMs: number, logger: Logger): Service {
+    return new PeriodicService("stats-refresher", intervalMs, () => this.refresh(), logger, 0);
+  }
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "../../src/app.ts";
+import { loadConfig } from "../../src/config/load.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+
+export interface RunningApp {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** The raw log text, for grepping. */
+  logText: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the real App (real SQLite in a temp dir, real HTTP on a free port) with the given
+ * MILLRACE_* overrides, capturing its JSON log lines.
+ */
+export async function startApp(env: Record<string, string> = {}): Promise<RunningApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), "millrace-app-"));
+  const config = loadConfig({
+    env: {
+      MILLRACE_DATA_DIR: dataDir,
+      MILLRACE_LISTEN: "127.0.0.1:0",
+      MILLRACE_SHUTDOWN_DELAY_SECONDS: "0",
+      MILLRACE_LOG_LEVEL: "debug",
+      ...env,
+    },
+    flags: {},
+  });
+  const lines: string[] = [];
+  const app = new App(
+    config,
+    createLogger(config.logLevel, (line) => lines.push(line)),
+  );
+  await app.start();
+  return {
+    app,
+    url: config.mode === "worker" ? "" : app.url,
+    dataDir,
+    logText: () => lines.join(""),
+    stop: async () => {
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Parsed log lines of a running app. */
+export function parsedLogs(running: RunningApp): Array<Record<string, unknown>> {
+  return running
+    .logText()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export async function json(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** The error code of a JSON error response. */
+export async function errorCode(response: Response): Promise<string> {
+  const body = (await response.json()) as { error?: { code?: string } };
+  return body.error?.code ?? "(no error code)";
+}
