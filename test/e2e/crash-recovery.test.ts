@@ -1,24 +1,27 @@
 import { afterAll, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { client } from "../helpers/server.ts";
-import { spawnServer, type SpawnedServer } from "../helpers/spawn-server.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { client } from "../helpers/start-app.ts";
+import { spawnServe, type ServeProcess } from "../helpers/spawn-serve.ts";
 
 // kill -9 in the middle of concurrent publishing: every publish that got a 201 must be there
 // exactly once after restart, and a lease that was never acked must come back after its timeout.
 
 const PUBLISHERS = 16;
 const KILL_AFTER_ACKNOWLEDGED = 2000;
-const servers: SpawnedServer[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), "millrace-e2e-"));
+const servers: ServeProcess[] = [];
 
 afterAll(() => {
-  for (const server of servers) server.process.kill(9);
-  if (servers[0]) rmSync(servers[0].dataDir, { recursive: true, force: true });
+  for (const server of servers) server.proc.kill(9);
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 test("acknowledged publishes survive kill -9 exactly once; unacked leases return", async () => {
-  const first = await spawnServer();
+  const first = await spawnServe(dataDir);
   servers.push(first);
-  const call = client(first.url);
+  const call = client(first.api);
   expect((await call("PUT", "/v1/queues/crash", { backoff: { baseMs: 100, jitter: "none" } })).status).toBe(201);
   expect((await call("PUT", "/v1/queues/leases", { backoff: { baseMs: 100, jitter: "none" } })).status).toBe(201);
 
@@ -35,7 +38,7 @@ test("acknowledged publishes survive kill -9 exactly once; unacked leases return
     while (!killed) {
       const body = `w${worker}-${sequence++}`;
       try {
-        const response = await fetch(`${first.url}/v1/queues/crash/messages`, {
+        const response = await fetch(`${first.api}/v1/queues/crash/messages`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ body }),
@@ -46,18 +49,18 @@ test("acknowledged publishes survive kill -9 exactly once; unacked leases return
       }
       if (!killed && acknowledged.size >= KILL_AFTER_ACKNOWLEDGED) {
         killed = true;
-        first.process.kill(9);
+        first.proc.kill(9);
       }
     }
   };
   await Promise.all(Array.from({ length: PUBLISHERS }, (_, i) => publisher(i)));
-  await first.process.exited;
-  expect(first.process.signalCode).toBe("SIGKILL");
+  await first.proc.exited;
+  expect(first.proc.signalCode).toBe("SIGKILL");
   expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKNOWLEDGED);
 
-  const second = await spawnServer({ dataDir: first.dataDir });
+  const second = await spawnServe(dataDir);
   servers.push(second);
-  const again = client(second.url);
+  const again = client(second.api);
   const seen = new Map<string, number>();
   const idsByBody = new Map<string, string>();
   for (;;) {

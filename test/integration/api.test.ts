@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { client, startTestServer, type TestServer } from "../helpers/server.ts";
+import { client, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // Every v1 route over real HTTP against a real server on SQLite.
 
-let server: TestServer;
+let server: RunningApp;
 let call: ReturnType<typeof client>;
 let counter = 0;
 const fresh = (prefix = "q") => `${prefix}-${++counter}`;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startApp();
   call = client(server.url);
 });
 afterAll(async () => server.stop());

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKey } from "../../src/auth/api-key-format.ts";
-import { errorCode, startApp, type RunningApp } from "../helpers/prod-app.ts";
+import { errorCode, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // API-key authentication against the real server: every bad credential gets a clear 401 or 403.
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Server } from "bun";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
-import { errorCode, startApp, type RunningApp } from "../helpers/prod-app.ts";
+import { errorCode, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // JWT authentication against the real server: HS256 with a shared secret, and RS256/ES256/EdDSA
 // against a JWKS served by a local Bun.serve. Every bad token gets a clear 401 or 403.

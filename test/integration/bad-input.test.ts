@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { client, startTestServer, type TestServer } from "../helpers/server.ts";
+import { client, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // Bad input always gets a 4xx JSON error that names the field and says how to fix it; never a 5xx.
 
-let server: TestServer;
+let server: RunningApp;
 let call: ReturnType<typeof client>;
 const Q = "bad-input";
 
 beforeAll(async () => {
-  server = await startTestServer({ MILLRACE_MAX_BODY_BYTES: "65536" });
+  server = await startApp({ MILLRACE_MAX_BODY_BYTES: "65536" });
   call = client(server.url);
   await call("PUT", `/v1/queues/${Q}`, {});
 });

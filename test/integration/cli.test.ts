@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { runCli } from "../../src/cli/index.ts";
-import { client, startTestServer, type TestServer } from "../helpers/server.ts";
+import { client, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // The CLI's admin commands against a real server, and its exit codes.
 
-let server: TestServer;
+let server: RunningApp;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startApp();
 });
 afterAll(async () => server.stop());
 

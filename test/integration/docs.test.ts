@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { startApp, type RunningApp } from "../helpers/start-app.ts";
 
-let server: TestServer;
+let server: RunningApp;
 
 beforeAll(async () => {
-  server = await startTestServer({ MILLRACE_DOCS: "true" });
+  server = await startApp({ MILLRACE_DOCS: "true" });
 });
 afterAll(async () => server.stop());
 

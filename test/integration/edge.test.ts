@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { errorCode, parsedLogs, startApp, type RunningApp } from "../helpers/prod-app.ts";
+import { errorCode, parsedLogs, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // What every response goes through: security headers, request ids, CORS, body and header
 // limits, and the per-client rate limit, against the real server.

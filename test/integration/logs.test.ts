@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { spawnServe, type ServeProcess } from "../helpers/serve-process.ts";
+import { spawnServe, type ServeProcess } from "../helpers/spawn-serve.ts";
 
 // The real process's stdout: JSON lines with request context, filtered by level, and free of
 // every secret, credential and message body the test used.

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { client, startTestServer, type TestServer } from "../helpers/server.ts";
+import { client, startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // Bun closes connections that stay silent past idleTimeout; a long-poll is silent while it waits.
 // With the idle timeout set to its 5 s minimum, an 8 s long-poll must still get its answer.
 
-let server: TestServer;
+let server: RunningApp;
 
 beforeAll(async () => {
-  server = await startTestServer({ MILLRACE_IDLE_TIMEOUT_SECONDS: "5" });
+  server = await startApp({ MILLRACE_IDLE_TIMEOUT_SECONDS: "5" });
 });
 afterAll(async () => server.stop());
 
@@ -26,7 +26,7 @@ test("a long-poll longer than the idle timeout is not cut off", async () => {
 
 test("a second server on a port in use fails to start instead of sharing it", async () => {
   const port = new URL(server.url).port;
-  const failure = await startTestServer({ MILLRACE_LISTEN: `127.0.0.1:${port}` }).then(
+  const failure = await startApp({ MILLRACE_LISTEN: `127.0.0.1:${port}` }).then(
     () => null,
     (error: unknown) => error as Error,
   );

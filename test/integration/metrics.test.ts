@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startApp, type RunningApp } from "../helpers/prod-app.ts";
+import { startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // Prometheus metrics from the real server: counters fed by the broker and the store, per-queue
 // gauges from the background refresher, series removed with their queue, and a separate listener.

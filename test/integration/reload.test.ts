@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKey } from "../../src/auth/api-key-format.ts";
-import { spawnServe, until, type ServeProcess } from "../helpers/serve-process.ts";
+import { spawnServe, until, type ServeProcess } from "../helpers/spawn-serve.ts";
 
 // SIGHUP (systemctl reload) re-reads the API keys file in the running process.
 

@@ -9,7 +9,7 @@ import {
   spawnServe,
   until,
   type ServeProcess,
-} from "../helpers/serve-process.ts";
+} from "../helpers/spawn-serve.ts";
 
 // Graceful shutdown of the real process (DESIGN §6): `bun src/main.ts serve` is signalled while
 // requests are in flight. Waits are generous polls for states, never timing assertions.

@@ -35,7 +35,13 @@ export async function startApp(env: Record<string, string> = {}): Promise<Runnin
     config,
     createLogger(config.logLevel, (line) => lines.push(line)),
   );
-  await app.start();
+  try {
+    await app.start();
+  } catch (error) {
+    await app.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     app,
     url: config.mode === "worker" ? "" : app.url,
@@ -65,4 +71,28 @@ export async function json(response: Response): Promise<Record<string, unknown>>
 export async function errorCode(response: Response): Promise<string> {
   const body = (await response.json()) as { error?: { code?: string } };
   return body.error?.code ?? "(no error code)";
+}
+
+/** A small JSON client for tests: returns status, parsed body and headers. */
+export function client(baseUrl: string) {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text === "" ? null : JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
 }
