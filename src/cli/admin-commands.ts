@@ -1,18 +1,13 @@
+import type { QueueStats } from "../domain/message.ts";
 import { EXIT, UsageError } from "./args.ts";
 import { ApiClient } from "./api-client.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { configFor } from "./load-config.ts";
 
+/** The part of GET /v1/queues this command prints. */
 interface QueueSummary {
   name: string;
-  stats: {
-    ready: number;
-    delayed: number;
-    leased: number;
-    dead: number;
-    grouped: number;
-    oldestReadyAgeSeconds: number;
-  };
+  stats: QueueStats;
 }
 
 function clientFor(context: CommandContext): ApiClient | null {
