@@ -31,18 +31,46 @@ export interface HttpOptions {
   requestIds: WeakMap<Request, string>;
 }
 
+/** Every route; built twice, once for traffic and once for the OpenAPI document. */
+function routes(options: HttpOptions) {
+  const { broker } = options;
+  return new Elysia()
+    .use(healthRoutes(broker.store, options.lifecycle, options.version))
+    .use(metricsRoutes(options.metrics))
+    .use(queueRoutes(broker))
+    .use(messageRoutes(broker))
+    .use(deadLetterRoutes(broker))
+    .use(topicRoutes(broker));
+}
+
+/**
+ * The OpenAPI document and docs UI come from a separate Elysia app with the same routes: mounted
+ * on the serving app, the swagger plugin measured ~12 µs more work on every request.
+ */
+function documentationApp(options: HttpOptions) {
+  return new Elysia()
+    .use(
+      swagger({
+        path: "/docs",
+        specPath: "/openapi.json",
+        documentation: {
+          info: { title: "Millrace API", version: options.version, description: "Durable message broker, v1 HTTP API" },
+        },
+      }),
+    )
+    .use(routes(options));
+}
+
 /** Assembles the v1 API: routes, the OpenAPI document, and the single error mapping. */
 export function buildHttpApp(options: HttpOptions) {
-  const { broker, logger, maxBodyBytes } = options;
+  const { logger, maxBodyBytes } = options;
+  const documentation = documentationApp(options);
+  const serveDocs = ({ request }: { request: Request }) => documentation.handle(request);
   // normalize: false, so unknown fields are refused with a 400 naming them instead of silently dropped.
   return new Elysia({ normalize: false })
     .onRequest(({ request }) => {
       const length = Number(request.headers.get("content-length") ?? 0);
       if (length > maxBodyBytes) return brokerErrorResponse(bodyTooLarge(length, maxBodyBytes));
-      // A substring test first keeps URL parsing off the hot path.
-      if (!options.docs && request.url.includes("/docs") && new URL(request.url).pathname.startsWith("/docs")) {
-        return errorResponse(404, "not_found", "the docs UI is off; set MILLRACE_DOCS=true to serve it");
-      }
       return undefined;
     })
     .onParse(async ({ request }) => {
@@ -88,21 +116,15 @@ export function buildHttpApp(options: HttpOptions) {
           return internalErrorResponse(error, logger, options.requestIds.get(request) ?? null);
       }
     })
-    .use(
-      swagger({
-        path: "/docs",
-        specPath: "/openapi.json",
-        documentation: {
-          info: { title: "Millrace API", version: options.version, description: "Durable message broker, v1 HTTP API" },
-        },
-      }),
+    .get("/openapi.json", serveDocs, { detail: { hide: true } })
+    .get(
+      "/docs",
+      options.docs
+        ? serveDocs
+        : () => errorResponse(404, "not_found", "the docs UI is off; set MILLRACE_DOCS=true to serve it"),
+      { detail: { hide: true } },
     )
-    .use(healthRoutes(broker.store, options.lifecycle, options.version))
-    .use(metricsRoutes(options.metrics))
-    .use(queueRoutes(broker))
-    .use(messageRoutes(broker))
-    .use(deadLetterRoutes(broker))
-    .use(topicRoutes(broker));
+    .use(routes(options));
 }
 
 const decoder = new TextDecoder();
