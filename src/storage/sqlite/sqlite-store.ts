@@ -3,6 +3,16 @@ import type { Store } from "../store.ts";
 import { AGGREGATES, type Aggregate } from "./engine.ts";
 import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
 
+// scripts/build-binary defines this: inside a `bun build --compile` binary the writer is an extra
+// entrypoint stored under its path relative to src/, not next to this (bundled) module.
+declare const MILLRACE_COMPILED_WRITER_WORKER: string | undefined;
+
+function writerWorkerSpecifier(): string {
+  return typeof MILLRACE_COMPILED_WRITER_WORKER === "string"
+    ? MILLRACE_COMPILED_WRITER_WORKER
+    : new URL("./writer-worker.ts", import.meta.url).href;
+}
+
 interface PendingOperation {
   operation: Operation;
   resolve: (value: unknown) => void;
@@ -36,7 +46,7 @@ export class SqliteStore implements Store {
   private lifecycleWaiter: { type: FromWriter["type"]; resolve: (m: FromWriter) => void } | null = null;
 
   private constructor(private readonly options: SqliteStoreOptions) {
-    this.worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
+    this.worker = new Worker(writerWorkerSpecifier());
     this.worker.onmessage = (event: MessageEvent<FromWriter>) => this.onWriterMessage(event.data);
     this.worker.onerror = (event) => this.fail(new Error(`the SQLite writer thread crashed: ${event.message}`));
     for (const aggregate of AGGREGATES) {
