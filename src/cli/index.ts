@@ -1,6 +1,8 @@
 import { EXIT, parseArgs, UsageError } from "./args.ts";
 import { dlqCommand, queuesCommand } from "./admin-commands.ts";
+import { backupCommand } from "./backup.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
 import { checkConfigCommand, configCommand, migrateCommand, versionCommand } from "./simple-commands.ts";
 
@@ -11,6 +13,8 @@ const COMMANDS: Command[] = [
   configCommand,
   queuesCommand,
   dlqCommand,
+  backupCommand,
+  restoreCommand,
   versionCommand,
 ];
 
