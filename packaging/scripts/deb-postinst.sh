@@ -20,8 +20,7 @@ case "$1" in
     # The env file holds secrets: readable by the service's group only. Only set on first
     # install; later the administrator's choice stands.
     if [ -z "$2" ] && [ -f /etc/millrace/millrace.env ]; then
-      chown root:millrace /etc/millrace /etc/millrace/millrace.env
-      chmod 0750 /etc/millrace
+      chown root:millrace /etc/millrace/millrace.env
       chmod 0640 /etc/millrace/millrace.env
     fi
     if running_systemd; then

@@ -7,8 +7,8 @@ create_user() {
   if command -v systemd-sysusers >/dev/null 2>&1; then
     echo 'u millrace - "Millrace message broker" /var/lib/millrace -' | systemd-sysusers -
   elif ! getent passwd millrace >/dev/null; then
-    adduser --system --group --home /var/lib/millrace --no-create-home \
-      --gecos "Millrace message broker" millrace >/dev/null
+    useradd --system --user-group --home-dir /var/lib/millrace --no-create-home \
+      --shell /usr/sbin/nologin --comment "Millrace message broker" millrace
   fi
 }
 
