@@ -124,12 +124,14 @@ stop_container() {
 NFPM_VERSION=v2.45.2
 ensure_nfpm() {
   local gobin="${GOBIN:-$(/usr/local/go/bin/go env GOPATH 2>/dev/null || echo "$HOME/go")/bin}"
-  if [[ -x "$gobin/nfpm" ]] && "$gobin/nfpm" --version 2>/dev/null | grep -q "${NFPM_VERSION#v}"; then
+  local go
+  go="$(command -v go || echo /usr/local/go/bin/go)"
+  # `go install` builds report their module version in the binary's build info, not --version.
+  if [[ -x "$gobin/nfpm" && -x "$go" ]] &&
+    "$go" version -m "$gobin/nfpm" 2>/dev/null | grep -qE "^\s+mod\s+github.com/goreleaser/nfpm/v2\s+$NFPM_VERSION\s"; then
     NFPM="$gobin/nfpm"
     return 0
   fi
-  local go
-  go="$(command -v go || echo /usr/local/go/bin/go)"
   [[ -x "$go" ]] || die "nfpm is missing and Go is not installed (looked in PATH and /usr/local/go/bin); install Go 1.23+ and re-run"
   say "installing nfpm $NFPM_VERSION with go install (a minute or two, once)…"
   "$go" install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION" >&2 ||

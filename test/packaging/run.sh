@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The packaging suite, run by scripts/test: builds the binaries and packages (the current version,
+# and a higher one for the upgrade test), runs the static checks (systemd-analyze, promtool, nginx,
+# lintian, rpmlint, rpm --root), then the real install test in a booted Debian 12.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+source "$HERE/lib.sh"
+cd "$REPO"
+
+started=$(date +%s)
+version="$(node -p 'require("./package.json").version')"
+# The upgrade target: the same version with the patch number raised by one.
+next="$(node -p 'const [a, b, c] = require("./package.json").version.split(/[.+~-]/); `${a}.${b}.${Number(c) + 1}`')"
+
+say "packaging: building $next (x64, for the upgrade test), then $version (x64 and arm64)"
+MILLRACE_VERSION="$next" MILLRACE_BUILD_TARGETS=x64 scripts/package
+MILLRACE_VERSION="$version" scripts/package
+[[ -f "dist/millrace_${version}_amd64.deb" && -f "dist/millrace-${version}.x86_64.rpm" ]] ||
+  die "scripts/package did not produce dist/millrace_${version}_amd64.deb and dist/millrace-${version}.x86_64.rpm"
+built=$(date +%s)
+
+"$HERE/static-checks.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace-${version}.x86_64.rpm"
+checked=$(date +%s)
+
+"$HERE/install-deb.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace_${next}_amd64.deb" "$version" "$next"
+done_at=$(date +%s)
+say "packaging suite passed in $((done_at - started)) s (build $((built - started)) s, static checks $((checked - built)) s, install test $((done_at - checked)) s)"
