@@ -123,11 +123,16 @@ in_container systemctl stop millrace@b.service
 step "edit /etc/millrace/millrace.env, then upgrade to $new_version"
 in_container sh -c "echo 'MILLRACE_LISTEN=127.0.0.1:$PORT2' >>/etc/millrace/millrace.env"
 pid_before="$(in_container systemctl show -p MainPID --value millrace.service)"
-in_container apt-get install -y -q /root/new.deb >"$WORK/apt-upgrade.log" 2>&1 || {
+# The new package changed the env file too; unattended upgrades keep the local version
+# (--force-confold) and dpkg leaves the packaged one beside it as .dpkg-dist.
+in_container apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  /root/new.deb >"$WORK/apt-upgrade.log" 2>&1 </dev/null || {
   cat "$WORK/apt-upgrade.log" >&2
   die "the upgrade failed (output above)"
 }
 in_container grep -qx "MILLRACE_LISTEN=127.0.0.1:$PORT2" /etc/millrace/millrace.env || die "the upgrade lost the edit to /etc/millrace/millrace.env"
+in_container grep -qx "# Added in $new_version." /etc/millrace/millrace.env.dpkg-dist ||
+  die "dpkg did not leave the new packaged env file as /etc/millrace/millrace.env.dpkg-dist"
 [[ "$(in_container systemctl is-active millrace.service)" == active ]] || die "millrace.service is not active after the upgrade"
 [[ "$(in_container systemctl show -p MainPID --value millrace.service)" != "$pid_before" ]] || die "the upgrade did not restart the service"
 API="http://127.0.0.1:$PORT2" # the edited setting is in effect

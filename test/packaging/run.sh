@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The packaging suite, run by scripts/test: builds the binaries and packages (the current version,
 # and a higher one for the upgrade test), runs the static checks (systemd-analyze, promtool, nginx,
-# lintian, rpmlint, rpm --root), then the real install test in a booted Debian 12.
+# lintian, rpmlint, rpm --root), the arm64 binary under qemu-user, then the real install test in a
+# booted Debian 12.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
@@ -14,10 +15,12 @@ version="$(node -p 'require("./package.json").version')"
 next="$(node -p 'const [a, b, c] = require("./package.json").version.split(/[.+~-]/); `${a}.${b}.${Number(c) + 1}`')"
 
 say "packaging: building $next (x64, for the upgrade test), then $version (x64 and arm64)"
-MILLRACE_VERSION="$next" MILLRACE_BUILD_TARGETS=x64 scripts/package
-MILLRACE_VERSION="$version" scripts/package
+# The newer package also changes the env file, so the upgrade exercises dpkg's conffile handling.
+MILLRACE_VERSION="$next" MILLRACE_BUILD_TARGETS=x64 MILLRACE_PACKAGE_ENV_NOTE="Added in $next." scripts/package
+MILLRACE_VERSION="$version" MILLRACE_REQUIRE_ARM64=1 scripts/package
 [[ -f "dist/millrace_${version}_amd64.deb" && -f "dist/millrace-${version}.x86_64.rpm" ]] ||
   die "scripts/package did not produce dist/millrace_${version}_amd64.deb and dist/millrace-${version}.x86_64.rpm"
+"$HERE/arm64-smoke.sh" dist/millrace-linux-arm64
 built=$(date +%s)
 
 "$HERE/static-checks.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace-${version}.x86_64.rpm"
@@ -25,4 +28,4 @@ checked=$(date +%s)
 
 "$HERE/install-deb.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace_${next}_amd64.deb" "$version" "$next"
 done_at=$(date +%s)
-say "packaging suite passed in $((done_at - started)) s (build $((built - started)) s, static checks $((checked - built)) s, install test $((done_at - checked)) s)"
+say "packaging suite passed in $((done_at - started)) s (build and arm64 smoke $((built - started)) s, static checks $((checked - built)) s, install test $((done_at - checked)) s)"
