@@ -25,10 +25,10 @@ for p in "$PORT" "$PORT2" "$PORT3"; do
   fi
 done
 
-WORK="${MILLRACE_INSTALL_TEST_DIR:-/var/tmp/millrace-install-test}"
+# A fresh copy of the cached rootfs per run (on disk, not /tmp, which may be a small tmpfs).
+WORK="$(mktemp -d /var/tmp/millrace-install-test.XXXXXX)"
 ROOT="$WORK/root"
-mkdir -p "$WORK"
-trap 'status=$?; if [[ $status -ne 0 && -n "${CONTAINER_PID:-}" ]]; then echo "--- journal of millrace (last 60 lines) ---" >&2; in_container journalctl -u "millrace*" --no-pager -n 60 >&2 || true; fi; stop_container; rm -rf "$ROOT"; exit $status' EXIT
+trap 'status=$?; if [[ $status -ne 0 && -n "${CONTAINER_PID:-}" ]]; then echo "--- journal of millrace (last 60 lines) ---" >&2; in_container journalctl -u "millrace*" --no-pager -n 60 >&2 || true; fi; stop_container; rm -rf "$WORK"; exit $status' EXIT
 boot_container "$ROOT"
 
 cp "$old_deb" "$ROOT/root/old.deb"

@@ -39,6 +39,15 @@ debian_mirror() {
 # Builds the Debian 12 rootfs once, outside the repository; later runs reuse it. Installation
 # tests run against a throw-away copy (see boot_container), so the cache stays pristine.
 ensure_rootfs() {
+  mkdir -p "$(dirname "$ROOTFS_CACHE")"
+  # One builder at a time when several test runs start together.
+  exec {rootfs_lock}>"$ROOTFS_CACHE.lock"
+  flock "$rootfs_lock"
+  build_rootfs_if_missing
+  flock -u "$rootfs_lock"
+}
+
+build_rootfs_if_missing() {
   if [[ -f "$ROOTFS_CACHE/.millrace-rootfs-complete" ]]; then
     say "reusing the cached Debian 12 rootfs at $ROOTFS_CACHE"
     return 0
@@ -49,7 +58,6 @@ ensure_rootfs() {
   started=$(date +%s)
   say "building a Debian 12 rootfs with debootstrap from $mirror into $ROOTFS_CACHE (a few minutes, once)…"
   rm -rf "$ROOTFS_CACHE.tmp"
-  mkdir -p "$(dirname "$ROOTFS_CACHE")"
   debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,curl,ca-certificates \
     bookworm "$ROOTFS_CACHE.tmp" "$mirror" >"$ROOTFS_CACHE.log" 2>&1 || {
     tail -30 "$ROOTFS_CACHE.log" >&2
