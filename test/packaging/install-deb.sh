@@ -70,6 +70,11 @@ in_container getent passwd millrace >/dev/null || die "the millrace user was not
 [[ "$(in_container stat -c '%U' /var/lib/millrace)" == millrace ]] || die "/var/lib/millrace is not owned by millrace"
 in_container test -f /var/lib/millrace/millrace.db || die "the database is not in the state directory /var/lib/millrace"
 expect_contains "$(in_container millrace version)" "millrace $old_version " "millrace version"
+# The sandbox as the running systemd applies it (the static checks score the unit files offline).
+exposure="$(in_container systemd-analyze security millrace.service | grep -oE 'Overall exposure level for millrace.service: [0-9.]+' | grep -oE '[0-9.]+$')" ||
+  die "systemd-analyze security gave no exposure level for the installed millrace.service"
+awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || die "the installed millrace.service has exposure $exposure; it must be 2.0 or less"
+say "install test: installed millrace.service exposure $exposure"
 
 step "publish, receive and ack round trip"
 json -X PUT "$API/v1/queues/orders" -d '{}' >/dev/null
