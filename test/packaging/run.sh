@@ -26,6 +26,7 @@ built=$(date +%s)
 "$HERE/static-checks.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace-${version}.x86_64.rpm"
 checked=$(date +%s)
 
-"$HERE/install-deb.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace_${next}_amd64.deb" "$version" "$next"
+"$HERE/install-test.sh" "dist/millrace_${version}_amd64.deb" "dist/millrace_${next}_amd64.deb" \
+  "dist/millrace-${version}.x86_64.rpm" "dist/millrace-${next}.x86_64.rpm" "$version" "$next"
 done_at=$(date +%s)
 say "packaging suite passed in $((done_at - started)) s (build and arm64 smoke $((built - started)) s, static checks $((checked - built)) s, install test $((done_at - checked)) s)"

@@ -3,14 +3,18 @@
 # install -> active and ready -> publish/receive/ack -> restart keeps data -> stop drains (journal
 # shows the shutdown sequence) -> backup unit -> template instance -> edit env file, upgrade to a
 # higher version (edit kept, data kept, new version running) -> purge removes data, config, user.
-# Usage: test/packaging/install-deb.sh OLD.deb NEW.deb OLD_VERSION NEW_VERSION
+# Then, in the same booted system, the .rpm scriptlets for real (rpm from Debian, --nodeps):
+# install creates the user and starts nothing -> upgrade restarts into the new version -> erase
+# stops the service and keeps the data (RPM conventions).
+# Usage: test/packaging/install-test.sh OLD.deb NEW.deb OLD.rpm NEW.rpm OLD_VERSION NEW_VERSION
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/lib.sh"
 
-[[ $# -eq 4 ]] || die "usage: $0 OLD.deb NEW.deb OLD_VERSION NEW_VERSION"
-old_deb="$(realpath "$1")" new_deb="$(realpath "$2")" old_version="$3" new_version="$4"
-[[ -f "$old_deb" && -f "$new_deb" ]] || die "package files missing; run scripts/package first"
+[[ $# -eq 6 ]] || die "usage: $0 OLD.deb NEW.deb OLD.rpm NEW.rpm OLD_VERSION NEW_VERSION"
+old_deb="$(realpath "$1")" new_deb="$(realpath "$2")" old_rpm="$(realpath "$3")" new_rpm="$(realpath "$4")"
+old_version="$5" new_version="$6"
+[[ -f "$old_deb" && -f "$new_deb" && -f "$old_rpm" && -f "$new_rpm" ]] || die "package files missing; run scripts/package first"
 
 need_tool curl curl
 ensure_rootfs
@@ -33,6 +37,8 @@ boot_container "$ROOT"
 
 cp "$old_deb" "$ROOT/root/old.deb"
 cp "$new_deb" "$ROOT/root/new.deb"
+cp "$old_rpm" "$ROOT/root/old.rpm"
+cp "$new_rpm" "$ROOT/root/new.rpm"
 # A drop-in moves the service off the default port for this test; the env file (checked below)
 # is left exactly as packaged, and settings in it would win over this.
 mkdir -p "$ROOT/etc/systemd/system/millrace.service.d"
@@ -157,5 +163,42 @@ for path in /var/lib/millrace /etc/millrace /usr/bin/millrace /usr/lib/systemd/s
 done
 in_container getent passwd millrace >/dev/null && die "the millrace user is still there after purge"
 if curl -s -o /dev/null --max-time 1 "$API/health/live"; then die "something still answers on $API after purge"; fi
+
+step "rpm scriptlets in the booted system: install starts nothing"
+in_container apt-get install -y -q --no-install-recommends rpm >"$WORK/apt-rpm.log" 2>&1 || {
+  cat "$WORK/apt-rpm.log" >&2
+  die "could not install rpm in the container (output above); check the Debian mirror"
+}
+# --nodeps: Debian's rpm database knows none of the system's packages (not even /bin/sh).
+in_container rpm -i --nodeps /root/old.rpm 2>&1 | grep -v 'does not exist - using root' >&2 || true
+in_container rpm -q millrace >/dev/null || die "rpm -i did not install the .rpm"
+in_container getent passwd millrace >/dev/null || die "%pre did not create the millrace user"
+in_container systemctl is-active -q millrace.service && die "the .rpm started the service on install (RPM convention: it must not)"
+in_container test -d /var/backups/millrace || die "%post did not create /var/backups/millrace"
+[[ "$(in_container stat -c '%a %U:%G' /etc/millrace/millrace.env)" == "640 root:millrace" ]] ||
+  die "the .rpm's env file should be 0640 root:millrace, is $(in_container stat -c '%a %U:%G' /etc/millrace/millrace.env)"
+in_container systemctl start millrace.service
+API="http://127.0.0.1:$PORT" # the test drop-in's port again; the .rpm brought a fresh env file
+wait_ready "$API"
+json -X PUT "$API/v1/queues/rpm" -d '{}' >/dev/null
+id3="$(json -X POST "$API/v1/queues/rpm/messages" -d '{"body":"rpm"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')"
+
+step "rpm -U to $new_version restarts into the new version (the old %preun does not stop it)"
+pid_before="$(in_container systemctl show -p MainPID --value millrace.service)"
+in_container rpm -U --nodeps /root/new.rpm 2>&1 | grep -v 'does not exist - using root' >&2 || true
+expect_contains "$(in_container rpm -q millrace)" "millrace-$new_version" "rpm -q after the upgrade"
+[[ "$(in_container systemctl is-active millrace.service)" == active ]] || die "millrace.service is not active after rpm -U"
+[[ "$(in_container systemctl show -p MainPID --value millrace.service)" != "$pid_before" ]] || die "rpm -U did not restart the service"
+wait_ready "$API"
+expect_contains "$(json "$API/health")" "\"$new_version\"" "the running server's version after rpm -U"
+expect_contains "$(json "$API/v1/queues/rpm/messages/$id3")" "$id3" "message after rpm -U"
+in_container test -e /var/lib/rpm-state/millrace/restart && die "%posttrans left its restart marker behind"
+
+step "rpm -e stops and disables the service and keeps the data and the user"
+in_container rpm -e --nodeps millrace
+in_container systemctl is-active -q millrace.service && die "millrace.service still runs after rpm -e"
+in_container test -e /usr/bin/millrace && die "/usr/bin/millrace is still there after rpm -e"
+in_container test -f /var/lib/millrace/millrace.db || die "rpm -e deleted the data (RPM convention: keep it)"
+in_container getent passwd millrace >/dev/null || die "rpm -e deleted the millrace user (RPM convention: keep it)"
 
 say "install test: all checks passed"
