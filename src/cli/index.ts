@@ -1,7 +1,9 @@
 import { EXIT, parseArgs, UsageError } from "./args.ts";
 import { dlqCommand, queuesCommand } from "./admin-commands.ts";
+import { backupCommand } from "./backup.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keysCommand } from "./keys-command.ts";
+import { restoreCommand } from "./restore.ts";
 import { serveCommand } from "./serve.ts";
 import { checkConfigCommand, configCommand, migrateCommand, versionCommand } from "./simple-commands.ts";
 
@@ -13,6 +15,8 @@ const COMMANDS: Command[] = [
   queuesCommand,
   dlqCommand,
   keysCommand,
+  backupCommand,
+  restoreCommand,
   versionCommand,
 ];
 

@@ -1,7 +1,7 @@
 import type { Subprocess } from "bun";
 import { join } from "node:path";
 
-const ROOT = join(import.meta.dir, "..", "..");
+export const ROOT = join(import.meta.dir, "..", "..");
 
 /** A port that was free a moment ago (bind to 0, read it, release it). */
 export function freePort(): number {
@@ -9,6 +9,89 @@ export function freePort(): number {
   const port = listener.port;
   listener.stop(true);
   return port;
+}
+
+export interface ServerProcess {
+  url: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Every output line so far (JSON log lines on stdout, anything on stderr). */
+  lines: string[];
+  /** SIGTERM, then resolves to the exit code once the process has drained and exited. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Spawns the real server from source (`bun src/main.ts serve`) on a free loopback port (unless
+ * MILLRACE_LISTEN is given) and resolves once /health/ready answers 200, with its URL.
+ */
+export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  const listen = env.MILLRACE_LISTEN ?? `127.0.0.1:${freePort()}`;
+  const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, MILLRACE_LISTEN: listen },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const lines: string[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const decoder = new TextDecoder();
+    let buffered = "";
+    for await (const chunk of stream) {
+      buffered += decoder.decode(chunk, { stream: true });
+      const complete = buffered.split("\n");
+      buffered = complete.pop() ?? "";
+      lines.push(...complete);
+    }
+    if (buffered !== "") lines.push(buffered);
+  };
+  void pump(proc.stdout);
+  void pump(proc.stderr);
+  const url = `http://${listen}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (proc.exitCode !== null)
+      throw new Error(`the server exited with ${proc.exitCode} before it was ready:\n${lines.join("\n")}`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      proc.kill("SIGKILL");
+      throw new Error(`the server was not ready within 30 s:\n${lines.join("\n")}`);
+    }
+    await Bun.sleep(50);
+  }
+  return {
+    url,
+    proc,
+    lines,
+    async stop() {
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+  };
+}
+
+/** Runs the CLI from source and collects its exit code and output. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { code, stdout, stderr };
 }
 
 export interface ServeProcess {
@@ -19,49 +102,25 @@ export interface ServeProcess {
   output: () => string;
 }
 
-/** Runs `bun src/main.ts serve` as a real process, with its API and metrics on free ports, until ready. */
+/**
+ * `startServer` with a data directory, metrics on their own free port, and no shutdown delay:
+ * for tests that watch the API port close while probing readiness on the metrics listener.
+ */
 export async function spawnServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeProcess> {
-  const apiPort = freePort();
-  const metricsPort = freePort();
-  const proc = Bun.spawn([process.execPath, "src/main.ts", "serve"], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      MILLRACE_DATA_DIR: dataDir,
-      MILLRACE_LISTEN: `127.0.0.1:${apiPort}`,
-      MILLRACE_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
-      MILLRACE_SHUTDOWN_DELAY_SECONDS: "0",
-      ...env,
-    },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
+  const metrics = `127.0.0.1:${freePort()}`;
+  const server = await startServer({
+    MILLRACE_DATA_DIR: dataDir,
+    MILLRACE_METRICS_LISTEN: metrics,
+    MILLRACE_SHUTDOWN_DELAY_SECONDS: "0",
+    ...env,
   });
-  let text = "";
-  const decoder = new TextDecoder();
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) text += decoder.decode(chunk);
+  return {
+    proc: server.proc,
+    api: server.url,
+    apiPort: Number(new URL(server.url).port),
+    metrics: `http://${metrics}`,
+    output: () => server.lines.join("\n"),
   };
-  void pump(proc.stdout);
-  void pump(proc.stderr);
-  const served: ServeProcess = {
-    proc,
-    api: `http://127.0.0.1:${apiPort}`,
-    apiPort,
-    metrics: `http://127.0.0.1:${metricsPort}`,
-    output: () => text,
-  };
-  for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`serve exited with ${proc.exitCode}:\n${text}`);
-    const ready = await fetch(`${served.api}/health/ready`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return served;
-    await Bun.sleep(50);
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`serve did not become ready:\n${text}`);
 }
 
 /** Polls until `check` holds or about 30 s pass; returns whether it held. */

@@ -3,6 +3,16 @@ import type { Store } from "../store.ts";
 import { AGGREGATES, type Aggregate } from "./engine.ts";
 import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
 
+// scripts/build-binary defines this: inside a `bun build --compile` binary the writer is an extra
+// entrypoint stored under its path relative to src/, not next to this (bundled) module.
+declare const MILLRACE_COMPILED_WRITER_WORKER: string | undefined;
+
+function writerWorkerSpecifier(): string {
+  return typeof MILLRACE_COMPILED_WRITER_WORKER === "string"
+    ? MILLRACE_COMPILED_WRITER_WORKER
+    : new URL("./writer-worker.ts", import.meta.url).href;
+}
+
 interface PendingOperation {
   operation: Operation;
   resolve: (value: unknown) => void;
@@ -38,7 +48,7 @@ export class SqliteStore implements Store {
   private lifecycleWaiter: { type: FromWriter["type"]; resolve: (m: FromWriter) => void } | null = null;
 
   private constructor(private readonly options: SqliteStoreOptions) {
-    this.worker = new Worker(new URL("./writer-worker.ts", import.meta.url).href);
+    this.worker = new Worker(writerWorkerSpecifier());
     // Messages travel as JSON text: measured cheaper than structured clone for these small records.
     this.worker.onmessage = (event: MessageEvent<string>) => this.onWriterMessage(JSON.parse(event.data) as FromWriter);
     this.worker.onerror = (event) => this.fail(new Error(`the SQLite writer thread crashed: ${event.message}`));
