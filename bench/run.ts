@@ -1,7 +1,7 @@
 // Measures Millrace against its references in one run, on this machine, and reports ratios.
 // Usage: scripts/bench [--duration SECONDS]. Needs wrk (scripts/bench installs it).
 import type { Subprocess } from "bun";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -37,6 +37,37 @@ function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** CPU seconds each thread of a process has used so far, by thread name (Linux /proc). */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const totals = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
+      const seconds = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      totals.set(name, (totals.get(name) ?? 0) + seconds);
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return totals;
+}
+
+/** Runs wrk and reports, besides its result, the server's CPU microseconds per request by thread. */
+async function wrkWithCpu(pid: number, url: string, script: string, seconds: number) {
+  const before = threadCpuSeconds(pid);
+  const result = await wrk(url, script, seconds);
+  const after = threadCpuSeconds(pid);
+  const cpuMicrosPerRequest: Record<string, number> = {};
+  for (const [name, total] of after) {
+    const used = total - (before.get(name) ?? 0);
+    if (used > 0) cpuMicrosPerRequest[name] = Math.round((used / result.requests) * 1e7) / 10;
+  }
+  return { ...result, cpuMicrosPerRequest };
+}
+
 /** Samples a process's RSS every 200 ms while `work` runs; returns the peak. */
 async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
   let peakMb = rssMb(pid);
@@ -49,6 +80,7 @@ async function peakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result
 }
 
 interface WrkResult {
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -70,6 +102,7 @@ async function wrk(url: string, script: string, seconds: number): Promise<WrkRes
     return match[2] === "us" ? value / 1000 : match[2] === "s" ? value * 1000 : value;
   };
   return {
+    requests: number(/(\d+) requests in/),
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
     p50Ms: latency("50"),
     p99Ms: latency("99"),
@@ -77,7 +110,7 @@ async function wrk(url: string, script: string, seconds: number): Promise<WrkRes
   };
 }
 
-async function measureReference(): Promise<WrkResult> {
+async function measureReference() {
   log(`reference: bare Elysia POST on :${REFERENCE_PORT}`);
   const child = Bun.spawn([process.execPath, "bench/reference-server.ts"], {
     cwd: ROOT,
@@ -90,7 +123,7 @@ async function measureReference(): Promise<WrkResult> {
     await Bun.sleep(300);
     const url = `http://127.0.0.1:${REFERENCE_PORT}/v1/queues/bench/messages`;
     await wrk(url, "publish-one.lua", 2); // warm-up
-    return await wrk(url, "publish-one.lua", DURATION_S);
+    return await wrkWithCpu(child.pid, url, "publish-one.lua", DURATION_S);
   } finally {
     child.kill();
     await child.exited;
@@ -125,7 +158,7 @@ async function main(): Promise<void> {
     log("millrace: single-message publish");
     await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 2);
     const single = await peakRss(server.pid, () =>
-      wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", DURATION_S),
+      wrkWithCpu(server.pid, `${base}/v1/queues/bench/messages`, "publish-one.lua", DURATION_S),
     );
     log(`millrace: ${single.result.requestsPerSecond.toFixed(0)} publishes/s`);
 
@@ -155,7 +188,11 @@ async function main(): Promise<void> {
       machine: { cpus: navigator.hardwareConcurrency, bun: Bun.version },
       durationSeconds: DURATION_S,
       connections: CONNECTIONS,
-      reference: { elysiaBarePostPerSecond: reference.requestsPerSecond, p99Ms: reference.p99Ms },
+      reference: {
+        elysiaBarePostPerSecond: reference.requestsPerSecond,
+        p99Ms: reference.p99Ms,
+        cpuMicrosPerRequest: reference.cpuMicrosPerRequest,
+      },
       publishSingle: { ...single.result, ratioToElysia: single.result.requestsPerSecond / reference.requestsPerSecond },
       publishBatch100: { messagesPerSecond: batchMessagesPerSecond, ...batch.result },
       receiveAck: consumer.result,
@@ -185,6 +222,12 @@ async function main(): Promise<void> {
         "",
       ],
       [
+        "server CPU per publish, by thread",
+        formatCpu(single.result.cpuMicrosPerRequest),
+        `Elysia: ${formatCpu(reference.cpuMicrosPerRequest)}`,
+        "",
+      ],
+      [
         "RSS idle / peak",
         `${idleRssMb.toFixed(0)} MB / ${results.memory.peakRssMb.toFixed(0)} MB`,
         "",
@@ -203,6 +246,13 @@ async function main(): Promise<void> {
     await server.exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function formatCpu(byThread: Record<string, number>): string {
+  return Object.entries(byThread)
+    .filter(([, micros]) => micros >= 1)
+    .map(([name, micros]) => `${name} ${micros} us`)
+    .join(", ");
 }
 
 await main();
