@@ -330,6 +330,25 @@ describe("deduplication", () => {
 });
 
 describe("capacity", () => {
+  test("a queue that becomes bounded counts the messages it already holds", async () => {
+    const q = await newQueue();
+    await store.messages.publish(q, [message(1), message(2)], T0);
+    const [leased] = await store.messages.lease(q, 1, 1000, T0);
+    await store.queues.put(q, { maxMessages: 3 }, T0);
+    expect(
+      (await expectBrokerError(store.messages.publish(q, [message(3), message(4)], T0), "queue_full")).status,
+    ).toBe(429);
+    await store.messages.publish(q, [message(3)], T0);
+    await store.messages.ack(q, [leased!.receipt], T0);
+    await store.queues.put(q, { maxMessages: 0 }, T0);
+    await store.messages.publish(q, [message(4), message(5), message(6)], T0);
+    await store.queues.put(q, { maxMessages: 6 }, T0);
+    expect(
+      (await expectBrokerError(store.messages.publish(q, [message(7), message(8)], T0), "queue_full")).status,
+    ).toBe(429);
+    await store.messages.publish(q, [message(7)], T0);
+  });
+
   test("a batch that would exceed maxMessages is refused whole with queue_full", async () => {
     const q = await newQueue({ ...noJitter, maxMessages: 3 });
     await store.messages.publish(q, [message(1), message(2)], T0);

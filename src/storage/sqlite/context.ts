@@ -56,8 +56,22 @@ export class SqliteContext {
     return taken;
   }
 
+  /**
+   * `live_count` exists for the `maxMessages` check, so it is kept only for bounded queues: an
+   * unbounded queue (the default) saves an UPDATE on every publish and ack. `recountLive` makes
+   * it exact again when a queue becomes bounded.
+   */
   adjustLiveCount(queue: string, delta: number): void {
-    if (delta !== 0) this.db.query("UPDATE queues SET live_count = live_count + ? WHERE name = ?").run(delta, queue);
+    if (delta === 0 || (this.findQueue(queue)?.settings.maxMessages ?? 0) === 0) return;
+    this.db.query("UPDATE queues SET live_count = live_count + ? WHERE name = ?").run(delta, queue);
+  }
+
+  recountLive(queue: string): void {
+    this.db
+      .query(
+        "UPDATE queues SET live_count = (SELECT COUNT(*) FROM messages WHERE queue = ?1 AND state <> 2) WHERE name = ?1",
+      )
+      .run(queue);
   }
 
   liveCount(queue: string): number {

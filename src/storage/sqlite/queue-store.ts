@@ -24,6 +24,7 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
       this.ctx.orm.insert(schema.queues).values({ name, settings: settingsJson, createdAt: now, updatedAt: now }).run();
     }
     this.ctx.forgetQueue(name);
+    if (settings.maxMessages > 0 && (existing?.settings.maxMessages ?? 0) === 0) this.ctx.recountLive(name);
     return { queue: this.ctx.requireQueue(name), created: !existing };
   }
 
