@@ -215,10 +215,6 @@ export class Broker {
     this.waiters.wakeAll();
   }
 
-  waitingReceivers(): number {
-    return this.waiters.count();
-  }
-
   private async getQueueRecord(name: string): Promise<QueueRecord> {
     const queue = await this.store.queues.get(name);
     if (!queue) throw queueNotFound(name);

@@ -13,9 +13,6 @@ export class ConfigError extends Error {
   }
 }
 
-/** sysexits.h EX_CONFIG: what the process exits with on a configuration error. */
-export const EXIT_CONFIG = 78;
-
 export interface ConfigSources {
   env: Readonly<Record<string, string | undefined>>;
   /** Parsed `--flag value` pairs, keyed by flag (with the dashes). */

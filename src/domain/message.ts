@@ -7,7 +7,6 @@ export const MessageState = {
   /** Behind an earlier message of the same ordering group; promoted when that one leaves. */
   queuedInGroup: 3,
 } as const;
-export type MessageStateCode = (typeof MessageState)[keyof typeof MessageState];
 
 export function stateName(code: number): "ready" | "delayed" | "leased" | "dead" | "grouped" {
   switch (code) {

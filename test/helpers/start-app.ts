@@ -63,10 +63,6 @@ export function parsedLogs(running: RunningApp): Array<Record<string, unknown>> 
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-export async function json(response: Response): Promise<Record<string, unknown>> {
-  return (await response.json()) as Record<string, unknown>;
-}
-
 /** The error code of a JSON error response. */
 export async function errorCode(response: Response): Promise<string> {
   const body = (await response.json()) as { error?: { code?: string } };
