@@ -76,6 +76,12 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       labelNames: ["queue", "state"] as const,
       registers,
     }),
+    queueMaxMessages: new Gauge({
+      name: "millrace_queue_max_messages",
+      help: "The queue's maxMessages setting (0 means unbounded), as of the last stats refresh",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
     queueOldestReadyAge: new Gauge({
       name: "millrace_queue_oldest_ready_age_seconds",
       help: "Age of the oldest ready message per queue, as of the last stats refresh; 0 when none is ready",

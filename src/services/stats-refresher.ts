@@ -14,6 +14,7 @@ import { PeriodicService, type Service } from "./service.ts";
 export class StatsRefresher {
   /** What the gauges hold now, per queue; only changes are written (setting a labelled gauge hashes its labels). */
   private known = new Map<string, QueueStats>();
+  private knownLimits = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -24,15 +25,23 @@ export class StatsRefresher {
 
   async refresh(): Promise<void> {
     const started = performance.now();
-    const [rows, transitions] = await Promise.all([
+    const [rows, transitions, queues] = await Promise.all([
       this.store.queues.statsAll(this.clock()),
       this.store.maintenance.takeTransitionCounts(),
+      this.store.queues.list(),
     ]);
     for (const t of transitions) {
       this.counters.messages("expired", t.queue, t.expired);
       this.counters.messages("dead_lettered", t.queue, t.deadLettered);
     }
-    const { queueMessages, queueOldestReadyAge } = this.metrics;
+    const { queueMessages, queueOldestReadyAge, queueMaxMessages } = this.metrics;
+    // The "near maxMessages" alert divides the backlog by this gauge.
+    const limits = new Map(queues.map((queue) => [queue.name, queue.settings.maxMessages]));
+    for (const [queue, limit] of limits) {
+      if (this.knownLimits.get(queue) !== limit) queueMaxMessages.set({ queue }, limit);
+    }
+    for (const queue of this.knownLimits.keys()) if (!limits.has(queue)) queueMaxMessages.remove({ queue });
+    this.knownLimits = limits;
     const current = new Map<string, QueueStats>();
     for (const { queue, stats } of rows) {
       current.set(queue, stats);

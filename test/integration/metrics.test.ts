@@ -70,12 +70,13 @@ describe("metrics on the API port", () => {
 
   test("per-queue gauges come from the refresher, and vanish with the queue", async () => {
     const { url } = running;
-    await fetch(`${url}/v1/queues/m2`, { method: "PUT", body: "{}" });
+    await fetch(`${url}/v1/queues/m2`, { method: "PUT", body: JSON.stringify({ maxMessages: 50 }) });
     await post(url, "/v1/queues/m2/messages", { messages: [{ body: 1 }, { body: 2 }, { body: 3, delaySeconds: 600 }] });
     let text = await eventually(url, (t) => sample(t, 'millrace_queue_messages{queue="m2",state="ready"}') === 2);
     expect(sample(text, 'millrace_queue_messages{queue="m2",state="delayed"}')).toBe(1);
     expect(sample(text, 'millrace_queue_messages{queue="m2",state="leased"}')).toBe(0);
     expect(sample(text, 'millrace_queue_oldest_ready_age_seconds{queue="m2"}')).toBeGreaterThanOrEqual(0);
+    expect(sample(text, 'millrace_queue_max_messages{queue="m2"}')).toBe(50);
     expect(sample(text, 'millrace_messages_published_total{queue="m2"}')).toBe(3);
 
     expect((await fetch(`${url}/v1/queues/m2`, { method: "DELETE" })).status).toBe(204);
