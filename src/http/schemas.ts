@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { Type as t } from "@sinclair/typebox";
 import { NAME_PATTERN } from "../domain/names.ts";
 
 // Request schemas: the single source for validation and for /openapi.json.
