@@ -147,7 +147,7 @@ export class Edge {
         const access = {
           route: route.path,
           scopes: route.access.scopes,
-          resource: null,
+          resource: resourceParam === undefined ? null : (params[resourceParam] ?? null),
         };
         try {
           principal = await authorize(authenticator, access, headers.get("authorization"));

@@ -40,8 +40,10 @@ export class Router {
     for (const list of this.byLength.values()) list.sort((a, b) => specificity(b) - specificity(a));
   }
 
-  match(method: string, path: string): Match {
+  match(requestMethod: string, path: string): Match {
     if (path.length === 0 || path[0] !== "/") return { kind: "not_found" };
+    // HEAD is GET without the body (Bun drops it), so probes may use either.
+    const method = requestMethod === "HEAD" ? "GET" : requestMethod;
     const parts = path.split("/").slice(1);
     const candidates = this.byLength.get(parts.length);
     if (!candidates) return { kind: "not_found" };
