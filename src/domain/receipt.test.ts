@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseToken } from "./receipt.ts";
+import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseToken, newLeaseTokens } from "./receipt.ts";
 
 describe("receipts", () => {
   test("round-trip sequence, generation and token", () => {
@@ -61,4 +61,10 @@ describe("receipts", () => {
     expect(leaseTokenMatches(null, token)).toBe(false);
     expect(leaseTokenMatches(token.subarray(0, 8), token.subarray(0, 8))).toBe(false);
   });
+});
+
+test("a batch of tokens holds distinct 16-byte tokens", () => {
+  const tokens = newLeaseTokens(100);
+  expect(tokens.every((token) => token.length === 16)).toBe(true);
+  expect(new Set(tokens.map((token) => token.toString("hex"))).size).toBe(100);
 });

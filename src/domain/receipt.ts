@@ -25,6 +25,14 @@ export function newLeaseToken(): Buffer {
   return randomBytes(LEASE_TOKEN_BYTES);
 }
 
+/** `count` fresh tokens from one CSPRNG call (one call per lease batch, not per message). */
+export function newLeaseTokens(count: number): Buffer[] {
+  const pool = randomBytes(LEASE_TOKEN_BYTES * count);
+  return Array.from({ length: count }, (_, index) =>
+    pool.subarray(index * LEASE_TOKEN_BYTES, (index + 1) * LEASE_TOKEN_BYTES),
+  );
+}
+
 export function encodeReceipt(seq: number, generation: number, token: Uint8Array): string {
   return `${PREFIX}.${seq.toString(36)}.${generation.toString(36)}.${Buffer.from(token).toString("base64url")}`;
 }

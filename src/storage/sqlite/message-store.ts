@@ -9,7 +9,7 @@ import {
   type NewMessage,
   type PublishResult,
 } from "../../domain/message.ts";
-import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseToken } from "../../domain/receipt.ts";
+import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
 import type { ExtendItem, MessageStore, NackItem, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -135,8 +135,9 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     );
     // RETURNING gives no order guarantee; hand messages out in claim order.
     rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
-    return rows.map((row) => {
-      const token = newLeaseToken();
+    const tokens = newLeaseTokens(rows.length);
+    return rows.map((row, index) => {
+      const token = tokens[index]!;
       setToken.run(token, row.seq);
       return {
         id: row.id,
