@@ -1,6 +1,7 @@
 import { App } from "../app.ts";
 import { SETTINGS } from "../config/schema.ts";
 import { createLogger, errorContext } from "../observability/logger.ts";
+import { DataDirLockedError } from "../storage/data-dir-lock.ts";
 import { EXIT } from "./args.ts";
 import type { Command } from "./command.ts";
 import { configFor } from "./load-config.ts";
@@ -21,6 +22,15 @@ export const serveCommand: Command = {
     try {
       await app.start();
     } catch (error) {
+      if (error instanceof DataDirLockedError) {
+        // A plain line for the person at the terminal, and the JSON line for the journal.
+        context.err(`millrace serve: ${error.message}`);
+        logger.error("millrace failed to start: the data directory is in use", {
+          data_dir: error.dataDir,
+          holder_pid: error.holderPid,
+        });
+        return EXIT.tempfail;
+      }
       logger.error("millrace failed to start", errorContext(error));
       await app.stop().catch(() => undefined);
       return EXIT.software;

@@ -52,13 +52,18 @@ export function messageRoutes(broker: Broker) {
         const waitSeconds = body?.waitSeconds ?? 0;
         // A long-poll is silent on the wire while it waits; keep Bun's idle timer from cutting it.
         if (waitSeconds > 0) server.timeout(request, 0);
-        const messages = await broker.receive(params.queue, {
-          max: body?.max ?? 1,
-          waitSeconds,
-          ...(body?.visibilityTimeoutSeconds === undefined
-            ? {}
-            : { visibilityTimeoutSeconds: body.visibilityTimeoutSeconds }),
-        });
+        const messages = await broker.receive(
+          params.queue,
+          {
+            max: body?.max ?? 1,
+            waitSeconds,
+            ...(body?.visibilityTimeoutSeconds === undefined
+              ? {}
+              : { visibilityTimeoutSeconds: body.visibilityTimeoutSeconds }),
+          },
+          // Aborted when the client goes away: the broker stops waiting and gives back what it leased.
+          request.signal,
+        );
         return new Response(leasedMessagesJson(messages), { headers: { "content-type": "application/json" } });
       },
     }),
