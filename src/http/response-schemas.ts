@@ -154,8 +154,9 @@ export const LeaseResults = t.Object(
       t.Object(
         {
           receipt: t.String(),
-          result: t.Union([t.Literal("ok"), t.Literal("lease_lost")], {
-            description: "lease_lost: the lease expired or was superseded; nothing changed",
+          result: t.Union([t.Literal("ok"), t.Literal("lease_lost"), t.Literal("invalid_receipt")], {
+            description:
+              "lease_lost: the lease expired, was superseded, or the receipt's token is wrong; invalid_receipt: not a receipt this broker issues. Either way nothing changed",
           }),
         },
         closed,

@@ -53,8 +53,8 @@ export function misuses(client: ReturnType<typeof createClient<paths>>): void {
   void closed;
   // @ts-expect-error there is no such path
   void client.GET("/v1/queue/{queue}", queue);
-  // @ts-expect-error a per-receipt result is ok or lease_lost
-  const wrong: LeaseResult = "invalid_receipt";
+  // @ts-expect-error a per-receipt result is ok, lease_lost or invalid_receipt
+  const wrong: LeaseResult = "settled";
   void wrong;
 }
 `;
