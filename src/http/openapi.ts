@@ -57,7 +57,7 @@ function anyKeyAsAdditionalProperties(schema: Json): void {
 
 function parameters(route: RouteDefinition, components: Components): Json[] {
   const result: Json[] = [];
-  const add = (location: "path" | "query", object: TSchema | undefined) => {
+  const add = (location: "path" | "query" | "header", object: TSchema | undefined) => {
     if (!object) return;
     const { properties, required = [] } = object as TObject;
     for (const [name, schema] of Object.entries(properties)) {
@@ -73,6 +73,7 @@ function parameters(route: RouteDefinition, components: Components): Json[] {
   };
   add("path", route.params);
   add("query", route.query);
+  add("header", route.headers);
   return result;
 }
 

@@ -1,4 +1,4 @@
-import type { Static, TSchema } from "@sinclair/typebox";
+import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import type { Server } from "bun";
 import type { Principal, Scope } from "../auth/principal.ts";
 
@@ -49,6 +49,8 @@ export interface RouteDefinition<
   access: Access;
   params?: P;
   query?: Q;
+  /** Request headers the handler reads, for the document only (handlers read them from `request`). */
+  headers?: TObject;
   body?: B;
   /** The body may be absent (receive with its defaults). */
   bodyOptional?: boolean;

@@ -138,3 +138,13 @@ export const SubscriptionBody = t.Object(
   },
   { additionalProperties: false },
 );
+
+export const IdempotencyHeaders = t.Object({
+  "idempotency-key": t.Optional(
+    t.String({
+      maxLength: 256,
+      description:
+        "sets dedupId: a repeat within the queue's dedup window returns the first message's id; in a batch, message i gets <key>#i",
+    }),
+  ),
+});

@@ -2,7 +2,15 @@ import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
 import { invalidField } from "../../domain/errors.ts";
 import { defineRoute, json } from "../route.ts";
-import { AckBody, ExtendBody, NackBody, PublishBody, QueueParams, ReceiveBody } from "../schemas.ts";
+import {
+  IdempotencyHeaders,
+  AckBody,
+  ExtendBody,
+  NackBody,
+  PublishBody,
+  QueueParams,
+  ReceiveBody,
+} from "../schemas.ts";
 import { leasedMessagesJson, messageRecordView } from "../views.ts";
 import { LeaseResults, MessageRecord, PublishResponse, ReceiveResult } from "../response-schemas.ts";
 
@@ -19,6 +27,7 @@ export function messageRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["publish"], resource: "queue" },
       params: QueueParams,
+      headers: IdempotencyHeaders,
       body: PublishBody,
       requestExamples: {
         single: {

@@ -3,7 +3,7 @@ import type { Broker } from "../../broker/broker.ts";
 import { nameNotAllowed } from "../authorize.ts";
 import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json, noContent, principalAllows } from "../route.ts";
-import { MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
+import { IdempotencyHeaders, MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
 import { subscriptionView, topicView } from "../views.ts";
 import { EventResult, Subscription, SubscriptionList, Topic, TopicPage } from "../response-schemas.ts";
 
@@ -169,6 +169,7 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["publish"], resource: "topic" },
       params: TopicParams,
+      headers: IdempotencyHeaders,
       body: MessageBody,
       requestExamples: {
         event: {
