@@ -7,7 +7,7 @@ import { openStore } from "../storage/open-store.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
 import type { Command } from "./command.ts";
-import { configFor } from "./load-config.ts";
+import { configFor, reportProblems, startupFor } from "./load-config.ts";
 
 export const versionCommand: Command = {
   name: "version",
@@ -22,10 +22,20 @@ export const versionCommand: Command = {
 export const checkConfigCommand: Command = {
   name: "check-config",
   summary: "validate the configuration and exit 0, or 78 listing each problem",
-  help: "usage: millrace check-config [flags]\n\nValidates exactly as `serve` does at start.",
+  help: `usage: millrace check-config [flags]
+
+Runs the checks \`serve\` runs before it starts, and exits 78 where serve would: every setting
+(the same flags and MILLRACE_* variables as serve), the storage this build supports, and that
+the data directory can be created and written by this user (run it as the service user). A
+MILLRACE_* variable that is not a setting is an error here (serve only warns), with the nearest
+setting's name. Not checked: whether the ports are free and whether the database is reachable.`,
   async run(context) {
-    const config = configFor(context);
-    if (!config) return EXIT.config;
+    const startup = startupFor(context);
+    if (!startup) return EXIT.config;
+    if (startup.unknownVariables.length > 0) {
+      reportProblems(context, startup.unknownVariables);
+      return EXIT.config;
+    }
     context.out("configuration is valid");
     return EXIT.ok;
   },
