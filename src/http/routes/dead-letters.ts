@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Broker } from "../../broker/broker.ts";
+import { deadLetterCursor, parseDeadLetterQuery } from "../../domain/dead-letter-cursor.ts";
 import { invalidField } from "../../domain/errors.ts";
 import { DeadListQuery, QueueParams, RedriveBody } from "../schemas.ts";
 import { messageRecordView } from "../views.ts";
@@ -9,8 +10,9 @@ export function deadLetterRoutes(broker: Broker) {
     .get(
       "/:queue/dead",
       async ({ params, query }) => {
-        const page = await broker.listDead(params.queue, query.after ?? null, parseLimit(query.limit));
-        return { messages: page.messages.map(messageRecordView), nextCursor: page.nextCursor };
+        const { after, limit } = parseDeadLetterQuery(query);
+        const page = await broker.listDead(params.queue, after, limit);
+        return { messages: page.messages.map(messageRecordView), nextCursor: deadLetterCursor(page.nextCursor) };
       },
       {
         params: QueueParams,
@@ -36,16 +38,4 @@ export function deadLetterRoutes(broker: Broker) {
       params: QueueParams,
       detail: { summary: "Delete every dead letter of the queue" },
     });
-}
-
-const DEFAULT_PAGE_SIZE = 100;
-const MAX_PAGE_SIZE = 1000;
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_PAGE_SIZE;
-  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE_SIZE)) {
-    throw invalidField("limit", `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-  }
-  return limit;
 }
