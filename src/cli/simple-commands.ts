@@ -56,10 +56,13 @@ export const configCommand: Command = {
 export const migrateCommand: Command = {
   name: "migrate",
   summary: "apply pending database migrations and exit (serve also does this at start)",
-  help: "usage: millrace migrate [flags]",
+  help: "usage: millrace migrate [flags]\n\nRuns the start-time checks of `serve` first (see `millrace check-config --help`).",
   async run(context) {
-    const config = configFor(context);
-    if (!config) return EXIT.config;
+    // The same refusals as serve (exit 78) rather than a failure half-way through opening the store.
+    const startup = startupFor(context);
+    if (!startup) return EXIT.config;
+    for (const problem of startup.unknownVariables) context.err(`warning: ${problem}`);
+    const { config } = startup;
     mkdirSync(config.dataDir, { recursive: true });
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     if (config.databaseUrl === null && existsSync(sqlitePath)) {

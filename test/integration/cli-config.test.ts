@@ -36,11 +36,12 @@ describe("check-config and serve agree", () => {
     }
   });
 
-  test("MILLRACE_DATABASE_URL, which serve cannot start with, is refused by check-config too", async () => {
+  test("MILLRACE_DATABASE_URL, which serve cannot start with, is refused by check-config and migrate too", async () => {
     const env = { MILLRACE_DATABASE_URL: "postgres://millrace:hunter2@db.example/millrace" };
     const check = await cli(["check-config"], env);
     const serve = await cli(["serve", "--listen", "127.0.0.1:0"], env);
-    for (const result of [check, serve]) {
+    const migrate = await cli(["migrate"], env);
+    for (const result of [check, serve, migrate]) {
       expect(result.code).toBe(78);
       expect(result.err).toContain("config error: MILLRACE_DATABASE_URL: PostgreSQL storage is not available");
       expect(result.err).not.toContain("hunter2");
