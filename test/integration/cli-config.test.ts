@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../../src/cli/index.ts";
 import { VERSION } from "../../src/version.ts";
-import { startServer, until } from "../helpers/spawn-serve.ts";
+import { runCli as spawnCli, startServer, until } from "../helpers/spawn-serve.ts";
 
 // check-config and serve take the same start-time decision; unknown MILLRACE_* variables are an
 // error for check-config and a warning for serve; serve says in one plain line that it is ready.
@@ -78,5 +78,19 @@ describe("serve at start", () => {
       expect(await server.stop()).toBe(0);
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the millrace process", () => {
+  test("--help prints on stdout and exits 0; an unreachable broker exits 69", async () => {
+    for (const args of [["--help"], ["serve", "--help"], ["help", "topics"]]) {
+      const result = await spawnCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toContain("millrace ");
+    }
+    const unreachable = await spawnCli(["queues", "list", "--url", "http://127.0.0.1:1"]);
+    expect(unreachable.code).toBe(69);
+    expect(unreachable.stderr).toContain("cannot reach the broker");
   });
 });
