@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SQLITE_FILE_NAME } from "../app.ts";
 import { describeConfig } from "../config/load.ts";
+import { listenProblems } from "../config/start-checks.ts";
 import { openStore } from "../storage/open-store.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
@@ -28,12 +29,17 @@ Runs the checks \`serve\` runs before it starts, and exits 78 where serve would:
 (the same flags and MILLRACE_* variables as serve), the storage this build supports, and that
 the data directory can be created and written by this user (run it as the service user). A
 MILLRACE_* variable that is not a setting is an error here (serve only warns), with the nearest
-setting's name. Not checked: whether the ports are free and whether the database is reachable.`,
+setting's name. It also tries the listen addresses: one that is not an address of this machine is
+an error; a port in use (by the running server, say) is only a note. Not checked: whether the
+database is reachable.`,
   async run(context) {
     const startup = startupFor(context);
     if (!startup) return EXIT.config;
-    if (startup.unknownVariables.length > 0) {
-      reportProblems(context, startup.unknownVariables);
+    const listen = listenProblems(startup.config);
+    for (const note of listen.notes) context.err(`note: ${note}`);
+    const problems = [...startup.unknownVariables, ...listen.problems];
+    if (problems.length > 0) {
+      reportProblems(context, problems);
       return EXIT.config;
     }
     context.out("configuration is valid");

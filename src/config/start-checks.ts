@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError, loadConfig, type ConfigSources } from "./load.ts";
+import { formatHostPort, type HostPort } from "./parsers.ts";
 import type { Config } from "./schema.ts";
 import { unknownVariables } from "./unknown-variables.ts";
 
@@ -64,6 +65,47 @@ function dataDirProblem(dataDir: string): string | null {
     return `${dataDir} does not exist and cannot be created: ${parent} is not a writable directory; create it, or choose another data dir`;
   }
   return null;
+}
+
+export interface ListenCheck {
+  /** Addresses serve could never bind here (not an address of this machine): refused. */
+  problems: string[];
+  /** Ports taken right now, most likely by the running server that is to be restarted: a note. */
+  notes: string[];
+}
+
+/**
+ * For check-config only: tries to bind each address serve would listen on, and lets go at once.
+ * serve itself simply binds, and exits 70 when that fails.
+ */
+export function listenProblems(config: Config): ListenCheck {
+  const result: ListenCheck = { problems: [], notes: [] };
+  const listeners: Array<[string, HostPort | null]> = [
+    ["MILLRACE_LISTEN", config.mode === "worker" ? null : config.listen],
+    ["MILLRACE_METRICS_LISTEN", config.metrics ? config.metricsListen : null],
+  ];
+  for (const [name, address] of listeners) {
+    if (!address || address.port === 0) continue;
+    const code = bindError(address);
+    const shown = formatHostPort(address);
+    if (code === "EADDRINUSE") {
+      result.notes.push(`${name}: ${shown} is in use now (by the running server?); serve starts only once it is free`);
+    } else if (code === "EADDRNOTAVAIL") {
+      result.problems.push(`${name}: ${shown} is not an address of this machine; use one of its addresses, or 0.0.0.0`);
+    } else if (code !== null) {
+      result.notes.push(`${name}: binding ${shown} failed here with ${code}; serve may fail the same way`);
+    }
+  }
+  return result;
+}
+
+function bindError(address: HostPort): string | null {
+  try {
+    Bun.listen({ hostname: address.host, port: address.port, socket: { data() {} } }).stop(true);
+    return null;
+  } catch (error) {
+    return (error as { code?: string }).code ?? "an unknown error";
+  }
 }
 
 function writable(path: string): boolean {

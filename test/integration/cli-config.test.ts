@@ -60,6 +60,35 @@ describe("check-config and serve agree", () => {
   });
 });
 
+describe("check-config tries the listen addresses", () => {
+  test("an address of another machine is refused; a port in use is a note", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "millrace-listen-"));
+    const jwt = {
+      MILLRACE_DATA_DIR: dataDir,
+      MILLRACE_AUTH: "jwt",
+      MILLRACE_JWT_SECRET: "x".repeat(40),
+      MILLRACE_JWT_ISSUER: "https://idp.example",
+      MILLRACE_JWT_AUDIENCE: "millrace",
+    };
+    const busy = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      // 192.0.2.0/24 is TEST-NET-1: never an address of this machine.
+      const foreign = await cli(["check-config"], { ...jwt, MILLRACE_LISTEN: "192.0.2.1:7411" });
+      expect(foreign.code).toBe(78);
+      expect(foreign.err).toContain("config error: MILLRACE_LISTEN: 192.0.2.1:7411 is not an address of this machine");
+      const taken = await cli(["check-config"], {
+        MILLRACE_DATA_DIR: dataDir,
+        MILLRACE_LISTEN: `127.0.0.1:${busy.port}`,
+      });
+      expect(taken.code).toBe(0);
+      expect(taken.err).toContain(`note: MILLRACE_LISTEN: 127.0.0.1:${busy.port} is in use now`);
+    } finally {
+      busy.stop(true);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("serve at start", () => {
   test("prints one plain ready line on stderr, and warns in the log about unknown variables", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "millrace-ready-"));
