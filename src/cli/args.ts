@@ -29,7 +29,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
 }
 
 /** Exit codes from sysexits.h, so scripts and systemd can tell failures apart. */
-export const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, software: 70, config: 78 } as const;
+/** sysexits(3); `tempfail` (75): the data directory is held by another process, try again once it stopped. */
+export const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, software: 70, tempfail: 75, config: 78 } as const;
 
 /** Bad command-line use: the message and the command's help go to stderr, exit 64. */
 export class UsageError extends Error {
