@@ -4,7 +4,7 @@ import type { Authenticator } from "./auth/authenticator.ts";
 import { createAuthenticator } from "./auth/create-authenticator.ts";
 import { Broker } from "./broker/broker.ts";
 import type { Config } from "./config/schema.ts";
-import { buildHttpApp } from "./http/app.ts";
+import { healthRouteTable, routeTable } from "./http/app.ts";
 import type { Phase } from "./http/routes/health.ts";
 import { startHttpServers, type HttpServers } from "./http/server.ts";
 import { instrumentStore } from "./observability/instrument-store.ts";
@@ -77,18 +77,18 @@ export class App {
 
     // Worker mode serves no API, but still metrics and health when MILLRACE_METRICS_LISTEN is set.
     if (config.mode !== "worker" || (config.metricsListen && metrics)) {
-      const requestIds = new WeakMap<Request, string>();
-      const http = buildHttpApp({
-        broker: this.broker,
-        logger,
-        lifecycle: { phase: () => this.phase, services: () => this.services },
-        version: VERSION,
-        maxBodyBytes: config.maxBodyBytes,
-        docs: config.docs,
-        metrics: config.metricsListen ? null : metrics,
-        requestIds,
-      });
-      this.http = startHttpServers(config, http, { logger, metrics, authenticator: this.authenticator, requestIds });
+      const lifecycle = { phase: () => this.phase, services: () => this.services };
+      const tables = {
+        api: routeTable({
+          broker: this.broker,
+          lifecycle,
+          version: VERSION,
+          docs: config.docs,
+          metrics: config.metricsListen ? null : metrics,
+        }),
+        health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),
+      };
+      this.http = startHttpServers(config, tables, { logger, metrics, authenticator: this.authenticator });
     }
     this.phase = "ready";
     logger.info("millrace ready", {

@@ -1,4 +1,5 @@
-import { invalidField, messageNotFound, queueNotFound } from "../domain/errors.ts";
+import { invalidField, messageNotFound, queueNotFound, subscriptionNotFound, topicNotFound } from "../domain/errors.ts";
+import { pageByName, type NamePage } from "../domain/paging.ts";
 import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueStats } from "../domain/message.ts";
 import { assertName } from "../domain/names.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
@@ -55,9 +56,14 @@ export class Broker {
     return this.withStats(queue);
   }
 
-  async listQueues(): Promise<QueueView[]> {
-    const queues = await this.store.queues.list();
-    return Promise.all(queues.map((queue) => this.withStats(queue)));
+  /** One page of the queues `visible` allows, by name after `after`; stats only for that page. */
+  async listQueues(
+    after: string | null,
+    limit: number,
+    visible: (name: string) => boolean,
+  ): Promise<NamePage<QueueView>> {
+    const page = pageByName(await this.store.queues.list(), after, limit, visible);
+    return { items: await Promise.all(page.items.map((queue) => this.withStats(queue))), nextCursor: page.nextCursor };
   }
 
   async deleteQueue(name: string): Promise<void> {
@@ -190,15 +196,52 @@ export class Broker {
     return this.store.topics.putSubscription(topic, name, { queue, filter }, this.clock());
   }
 
+  async listTopics(
+    after: string | null,
+    limit: number,
+    visible: (name: string) => boolean,
+  ): Promise<NamePage<TopicRecord>> {
+    return pageByName(await this.store.topics.list(), after, limit, visible);
+  }
+
+  async getTopic(name: string): Promise<TopicRecord> {
+    const topic = await this.store.topics.get(name);
+    if (!topic) throw topicNotFound(name);
+    return topic;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    if (!(await this.store.topics.delete(name))) throw topicNotFound(name);
+  }
+
   listSubscriptions(topic: string): Promise<SubscriptionRecord[]> {
     return this.store.topics.listSubscriptions(topic);
   }
 
-  async publishEvent(topic: string, input: MessageInput, idempotencyKey: string | null): Promise<FanOutResult[]> {
+  async getSubscription(topic: string, name: string): Promise<SubscriptionRecord> {
+    const subscription = (await this.store.topics.listSubscriptions(topic)).find((s) => s.name === name);
+    if (!subscription) throw subscriptionNotFound(topic, name);
+    return subscription;
+  }
+
+  async deleteSubscription(topic: string, name: string): Promise<void> {
+    if (!(await this.store.topics.deleteSubscription(topic, name))) throw subscriptionNotFound(topic, name);
+  }
+
+  /**
+   * Writes the event into every matching subscription's queue. With `allowedQueues` (the
+   * publisher's name patterns), the event is refused whole if it would reach a queue they do not allow.
+   */
+  async publishEvent(
+    topic: string,
+    input: MessageInput,
+    idempotencyKey: string | null,
+    allowedQueues: readonly string[] | null = null,
+  ): Promise<FanOutResult[]> {
     const now = this.clock();
     const keyed =
       idempotencyKey !== null && input.dedupId === undefined ? { ...input, dedupId: idempotencyKey } : input;
-    const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now);
+    const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now, allowedQueues);
     for (const result of results) {
       if (result.duplicate) continue;
       this.waiters.notify(result.queue, 1);

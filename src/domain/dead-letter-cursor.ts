@@ -5,29 +5,14 @@ import { invalidField } from "./errors.ts";
 // cursor (`after=garbage`) would read as a position and answer an empty page; with the check it
 // is refused with a 400 naming `after`.
 
-const DEFAULT_PAGE_SIZE = 100;
-export const MAX_DEAD_LETTER_PAGE_SIZE = 1000;
-
-export interface DeadLetterQuery {
-  /** The store's cursor, or null for the first page. */
-  after: string | null;
-  limit: number;
-}
-
-/** Parses `?after=&limit=` of GET /v1/queues/{q}/dead; throws a 400 naming the bad parameter. */
-export function parseDeadLetterQuery(query: {
-  after?: string | undefined;
-  limit?: string | undefined;
-}): DeadLetterQuery {
-  return { after: query.after === undefined ? null : openCursor(query.after), limit: parseLimit(query.limit) };
-}
-
 /** The `nextCursor` to answer with, from the store's. */
 export function deadLetterCursor(storeCursor: string | null): string | null {
   return storeCursor === null ? null : `${storeCursor}.${check(storeCursor)}`;
 }
 
-function openCursor(raw: string): string {
+/** The store's cursor inside `?after=` (null when absent); a 400 naming `after` when it is not one we issued. */
+export function openDeadLetterCursor(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
   const dot = raw.lastIndexOf(".");
   const inner = raw.slice(0, dot);
   if (dot <= 0 || raw.slice(dot + 1) !== check(inner)) {
@@ -37,15 +22,6 @@ function openCursor(raw: string): string {
     );
   }
   return inner;
-}
-
-function parseLimit(raw: string | undefined): number {
-  if (raw === undefined) return DEFAULT_PAGE_SIZE;
-  const limit = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(limit >= 1 && limit <= MAX_DEAD_LETTER_PAGE_SIZE)) {
-    throw invalidField("limit", `must be a whole number from 1 to ${MAX_DEAD_LETTER_PAGE_SIZE}`);
-  }
-  return limit;
 }
 
 /** FNV-1a of the text, as four base-36 characters: catches typos and made-up cursors, not forgery. */

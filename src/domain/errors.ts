@@ -78,3 +78,23 @@ export function queueFull(queue: string, maxMessages: number): BrokerError {
     1,
   );
 }
+
+export function fanOutNotAllowed(topic: string, queue: string, patterns: readonly string[]): BrokerError {
+  return new BrokerError(
+    "queue_not_allowed",
+    403,
+    `an event on topic "${topic}" would reach queue "${queue}", which these credentials may not publish to ` +
+      `(they allow ${patterns.join(", ")}); nothing was written. Ask for a key that allows every subscribed queue, ` +
+      "or change the topic's subscriptions",
+    { topic, queue },
+  );
+}
+
+export function subscriptionNotFound(topic: string, name: string): BrokerError {
+  return new BrokerError(
+    "subscription_not_found",
+    404,
+    `topic "${topic}" has no subscription "${name}"; list them with GET /v1/topics/${topic}/subscriptions`,
+    { topic, name },
+  );
+}

@@ -5,45 +5,53 @@ import type { Principal } from "../auth/principal.ts";
 import type { Cidr } from "../net/cidr.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { errorResponse, internalErrorResponse } from "./errors.ts";
-import { authorize } from "./plugins/authorize.ts";
+import { authorize } from "./authorize.ts";
+import { errorResponse, toErrorResponse } from "./errors.ts";
 import { clientIp } from "./plugins/client-ip.ts";
 import type { Cors } from "./plugins/cors.ts";
 import type { RateDecision, TokenBucketLimiter } from "./plugins/rate-limit.ts";
 import { headerBytes, requestIdOf } from "./plugins/request-id.ts";
 import { applySecurityHeaders } from "./plugins/security-headers.ts";
-import { classify, pathOf } from "./route-access.ts";
+import { RouteInputs } from "./request-input.ts";
+import type { RouteDefinition } from "./route.ts";
+import { pathOf, Router, type Match } from "./router.ts";
 
 export interface EdgeOptions {
-  /** The routed application (Elysia's fetch). */
-  handle: (request: Request) => Promise<Response> | Response;
+  routes: readonly RouteDefinition[];
+  maxBodyBytes: number;
   logger: Logger;
+  /** Counts and times requests; null on the metrics listener, which is not itself measured. */
   metrics: Metrics | null;
   authenticator: Authenticator | null;
   limiter: TokenBucketLimiter | null;
-  cors: Cors;
+  cors: Cors | null;
   trustedProxies: readonly Cidr[];
   maxHeaderBytes: number;
   accessLog: boolean;
-  requestIds: WeakMap<Request, string>;
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
+const UNMATCHED = "unmatched";
 
 type Child = { inc(): void };
 
 /**
- * Everything every request goes through, around the routed app: request id, header limit,
- * CORS, authentication and authorization, the rate limit, then security headers, metrics and
- * the access log on the way out. It wraps the app at the server (not as Elysia hooks) so that
- * every response gets the same headers and is counted once, whichever layer produced it.
+ * Every request, in one pipeline: request id, header limit, CORS preflight, then routing, and
+ * only then authentication and authorisation, against the access rule the matched route
+ * declares and the names in its matched parameters. A path that matches no route is answered
+ * 404 before anything else. Then the rate limit, input validation and the handler; on the way
+ * out, security headers, metrics and the access log, whichever step produced the response.
  */
 export class Edge {
   private inFlight = 0;
+  private readonly router: Router;
+  private readonly inputs = new Map<RouteDefinition, RouteInputs>();
   private readonly requestCounters = new Map<string, Child>();
   private readonly durations = new Map<string, { observe(v: number): void }>();
 
   constructor(private readonly options: EdgeOptions) {
+    this.router = new Router(options.routes);
+    for (const route of options.routes) this.inputs.set(route, new RouteInputs(route, options.maxBodyBytes));
     if (options.metrics) options.metrics.inFlight.read = () => this.inFlight;
   }
 
@@ -57,35 +65,36 @@ export class Edge {
     const { headers } = request;
     // Methods are client-chosen; bound the label values.
     const method = METHODS.has(request.method) ? request.method : "OTHER";
-    const access = classify(method, pathOf(request.url));
+    const match = this.router.match(request.method, pathOf(request.url));
+    const route = match.kind === "route" ? match.route.path : UNMATCHED;
     const requestId = requestIdOf(headers);
     let principal: Principal | null = null;
     let rate: RateDecision | null = null;
     let response: Response;
     try {
-      this.options.requestIds.set(request, requestId);
-      [response, principal, rate] = await this.process(request, server, access);
+      [response, principal, rate] = await this.process(request, server, match, requestId);
     } catch (error) {
-      response = internalErrorResponse(error, this.options.logger, requestId);
+      response = toErrorResponse(error, this.options.logger, requestId);
     }
     const out = response.headers;
     out.set("x-request-id", requestId);
-    applySecurityHeaders(out, access.route);
+    applySecurityHeaders(out, route);
     if (rate) {
       out.set("ratelimit-limit", String(rate.limit));
       out.set("ratelimit-remaining", String(rate.remaining));
       out.set("ratelimit-reset", String(rate.resetSeconds));
     }
-    this.options.cors.decorate(response, headers.get("origin"));
+    this.options.cors?.decorate(response, headers.get("origin"));
     this.inFlight -= 1;
-    this.record(method, access.route, response.status, started, requestId, principal);
+    this.record(method, route, response.status, started, requestId, principal);
     return response;
   };
 
   private async process(
     request: Request,
     server: Server<unknown>,
-    access: ReturnType<typeof classify>,
+    match: Match,
+    requestId: string,
   ): Promise<[Response, Principal | null, RateDecision | null]> {
     const { headers, method } = request;
     const size = headerBytes(headers);
@@ -101,32 +110,69 @@ export class Edge {
         null,
       ];
     }
-    const preflight = this.options.cors.preflight(method, headers);
+    const preflight = this.options.cors?.preflight(method, headers) ?? null;
     if (preflight) return [preflight, null, null];
 
-    if (access.scopes.length === 0) return [await this.options.handle(request), null, null];
-    const { authenticator, limiter, metrics } = this.options;
+    if (match.kind === "not_found") {
+      return [
+        errorResponse(404, "not_found", `no route for ${method} ${pathOf(request.url)}; see /openapi.json`),
+        null,
+        null,
+      ];
+    }
+    if (match.kind === "method_not_allowed") {
+      const allow = match.allow.join(", ");
+      return [
+        errorResponse(
+          405,
+          "method_not_allowed",
+          `${method} is not allowed here; use ${allow}`,
+          { allow: match.allow },
+          {
+            allow,
+          },
+        ),
+        null,
+        null,
+      ];
+    }
 
+    const { route, params } = match;
     let principal: Principal | null = null;
-    if (authenticator) {
-      try {
-        principal = await authorize(authenticator, access, headers.get("authorization"));
-      } catch (error) {
-        if (!(error instanceof AuthError)) throw error;
-        metrics?.authFailures.labels(error.code).inc();
-        // Refusals still cost the client's address a token, so guessing credentials is rate limited too.
-        const rate = limiter?.take(this.ipKey(request, server)) ?? null;
-        if (rate && !rate.allowed) return [this.tooMany(rate), null, rate];
-        return [authErrorResponse(error), null, rate];
+    let rate: RateDecision | null = null;
+    if (!("public" in route.access)) {
+      const { authenticator, limiter, metrics } = this.options;
+      if (authenticator) {
+        const resourceParam = route.access.resource;
+        const access = {
+          route: route.path,
+          scopes: route.access.scopes,
+          resource: resourceParam === undefined ? null : (params[resourceParam] ?? null),
+        };
+        try {
+          principal = await authorize(authenticator, access, headers.get("authorization"));
+        } catch (error) {
+          if (!(error instanceof AuthError)) throw error;
+          metrics?.authFailures.labels(error.code).inc();
+          // Refusals still cost the client's address a token, so guessing credentials is rate limited too.
+          rate = limiter?.take(this.ipKey(request, server)) ?? null;
+          if (rate && !rate.allowed) return [this.tooMany(rate), null, rate];
+          return [toErrorResponse(error, this.options.logger, requestId), null, rate];
+        }
+      }
+      if (limiter) {
+        rate = limiter.take(principal?.id ?? this.ipKey(request, server));
+        if (!rate.allowed) return [this.tooMany(rate), principal, rate];
       }
     }
-
-    let rate: RateDecision | null = null;
-    if (limiter) {
-      rate = limiter.take(principal?.id ?? this.ipKey(request, server));
-      if (!rate.allowed) return [this.tooMany(rate), principal, rate];
+    try {
+      const inputs = await this.inputs.get(route)!.read(request, params);
+      const response = await route.handle({ ...inputs, request, server, principal });
+      return [response, principal, rate];
+    } catch (error) {
+      // Keep the principal and the rate headers on refusals from the handler too.
+      return [toErrorResponse(error, this.options.logger, requestId), principal, rate];
     }
-    return [await this.options.handle(request), principal, rate];
   }
 
   private ipKey(request: Request, server: Server<unknown>): string {
@@ -182,16 +228,4 @@ export class Edge {
       });
     }
   }
-}
-
-function authErrorResponse(error: AuthError): Response {
-  // RFC 6750: a challenge on 401, naming the problem unless credentials were simply absent.
-  const headers: Record<string, string> = {};
-  if (error.status === 401) {
-    headers["www-authenticate"] =
-      error.code === "missing_credentials"
-        ? 'Bearer realm="millrace"'
-        : 'Bearer realm="millrace", error="invalid_token"';
-  }
-  return errorResponse(error.status, error.code, error.message, undefined, headers);
 }

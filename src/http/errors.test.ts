@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
-import { validationResponse } from "./errors.ts";
+import { validationError } from "./errors.ts";
 import { QueueSettingsBody, SubscriptionBody } from "./schemas.ts";
 
 // Straight from TypeBox's Value.Errors (what any router validating with these schemas gets),
 // not only through Elysia: the message names the deepest failing field of a union.
 async function messageFor(schema: Parameters<typeof Value.Errors>[0], value: unknown): Promise<string> {
-  const response = validationResponse("body", [...Value.Errors(schema, value)]);
-  expect(response.status).toBe(400);
-  return ((await response.json()) as { error: { message: string } }).error.message;
+  const error = validationError("body", [...Value.Errors(schema, value)]);
+  expect(error.status).toBe(400);
+  return Promise.resolve(error.message);
 }
 
 describe("validationResponse", () => {

@@ -1,3 +1,4 @@
+import { AuthError } from "../auth/auth-error.ts";
 import { BrokerError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { errorContext } from "../observability/logger.ts";
@@ -159,7 +160,7 @@ export function resolveUnion(issue: SchemaIssue, level = 0): SchemaIssue {
 }
 
 /** A schema violation: the first issue names the field; all of them go in details. */
-export function validationResponse(location: string, raw: SchemaIssue[]): Response {
+export function validationError(location: string, raw: SchemaIssue[]): BrokerError {
   const issues = raw.map((issue) => resolveUnion(issue));
   const first = issues[0];
   const field = first ? fieldFromPath(first.path, location) : location;
@@ -170,7 +171,7 @@ export function validationResponse(location: string, raw: SchemaIssue[]): Respon
   const message = first
     ? `${field}: ${describeIssue(first)}`
     : `${location} does not match the schema; see /openapi.json`;
-  return errorResponse(400, location === "params" ? "invalid_name" : "invalid_request", message, { field, problems });
+  return new BrokerError(location === "params" ? "invalid_name" : "invalid_request", 400, message, { field, problems });
 }
 
 export function brokerErrorResponse(error: BrokerError): Response {
@@ -191,6 +192,21 @@ export function internalErrorResponse(error: unknown, logger: Logger, requestId:
   );
 }
 
-export function isBrokerError(error: unknown): error is BrokerError {
-  return error instanceof BrokerError;
+/** The one mapping from a thrown error to the response: known refusals by their status, anything else a 500. */
+export function toErrorResponse(error: unknown, logger: Logger, requestId: string | null): Response {
+  if (error instanceof BrokerError) return brokerErrorResponse(error);
+  if (error instanceof AuthError) return authErrorResponse(error);
+  return internalErrorResponse(error, logger, requestId);
+}
+
+function authErrorResponse(error: AuthError): Response {
+  // RFC 6750: a challenge on 401, naming the problem unless credentials were simply absent.
+  const headers: Record<string, string> = {};
+  if (error.status === 401) {
+    headers["www-authenticate"] =
+      error.code === "missing_credentials"
+        ? 'Bearer realm="millrace"'
+        : 'Bearer realm="millrace", error="invalid_token"';
+  }
+  return errorResponse(error.status, error.code, error.message, undefined, headers);
 }

@@ -1,4 +1,4 @@
-import { t } from "elysia";
+import { Type as t } from "@sinclair/typebox";
 import { NAME_PATTERN } from "../domain/names.ts";
 import { MAX_MESSAGES_LIMIT } from "../domain/queue-settings.ts";
 

@@ -2,13 +2,12 @@ import type { Server } from "bun";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../observability/logger.ts";
-import { metricsResponse, type Metrics } from "../observability/metrics.ts";
-import type { HttpApp } from "./app.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { RouteDefinition } from "./route.ts";
 import { Edge } from "./edge.ts";
-import { errorResponse } from "./errors.ts";
 import { Cors } from "./plugins/cors.ts";
 import { TokenBucketLimiter } from "./plugins/rate-limit.ts";
-import { applySecurityHeaders } from "./plugins/security-headers.ts";
+import { metricsRoutes } from "./routes/metrics.ts";
 
 export interface HttpServers {
   /** The API listener; null in worker mode, which serves only metrics and health (when configured). */
@@ -18,27 +17,17 @@ export interface HttpServers {
   edge: Edge;
 }
 
-/**
- * Starts the API listener with the edge pipeline in front of the routed app, and the metrics
- * listener when one is configured. Elysia's own `listen` is not used: it would route some
- * paths natively in Bun and bypass the edge.
- */
+/** Starts the API listener with the edge in front of the route table, and the metrics listener when configured. */
 export function startHttpServers(
   config: Config,
-  app: HttpApp,
-  deps: {
-    logger: Logger;
-    metrics: Metrics | null;
-    authenticator: Authenticator | null;
-    requestIds: WeakMap<Request, string>;
-  },
+  tables: { api: RouteDefinition[]; health: RouteDefinition[] },
+  deps: { logger: Logger; metrics: Metrics | null; authenticator: Authenticator | null },
 ): HttpServers {
-  const serveApi = config.mode !== "worker";
   const limiter =
     config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
-  const handle = app.fetch;
   const edge = new Edge({
-    handle: (request) => handle(request),
+    routes: tables.api,
+    maxBodyBytes: config.maxBodyBytes,
     logger: deps.logger,
     metrics: deps.metrics,
     authenticator: deps.authenticator,
@@ -47,46 +36,45 @@ export function startHttpServers(
     trustedProxies: config.trustedProxies,
     maxHeaderBytes: config.maxHeaderBytes,
     accessLog: config.accessLog,
-    requestIds: deps.requestIds,
   });
-  const api = !serveApi
-    ? null
-    : Bun.serve({
-        hostname: config.listen.host,
-        port: config.listen.port,
-        idleTimeout: config.idleTimeoutSeconds,
-        // Bun's development mode (its default outside NODE_ENV=production) serves debug error pages.
-        development: false,
-        // Never share the port with another process: a second instance must fail to start.
-        reusePort: false,
-        // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
-        // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.
-        maxRequestBodySize: config.maxBodyBytes * 2,
-        fetch: edge.fetch,
-      });
-  // Route handlers reach the server through Elysia (long-polls lift the idle timeout with it).
-  app.server = api;
+  const api =
+    config.mode === "worker"
+      ? null
+      : Bun.serve({
+          hostname: config.listen.host,
+          port: config.listen.port,
+          idleTimeout: config.idleTimeoutSeconds,
+          // Bun's development mode (its default outside NODE_ENV=production) serves debug error pages.
+          development: false,
+          // Never share the port with another process: a second instance must fail to start.
+          reusePort: false,
+          // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
+          // JSON error from the edge, and only runaway chunked bodies hit Bun's.
+          maxRequestBodySize: config.maxBodyBytes * 2,
+          fetch: edge.fetch,
+        });
 
   let metricsServer: Server<unknown> | null = null;
   if (config.metricsListen && deps.metrics) {
-    const metrics = deps.metrics;
+    // Health is served here too, so probes keep working on a metrics-only network.
+    const metricsEdge = new Edge({
+      routes: [...metricsRoutes(deps.metrics), ...tables.health],
+      maxBodyBytes: config.maxBodyBytes,
+      logger: deps.logger,
+      metrics: null,
+      authenticator: null,
+      limiter: null,
+      cors: null,
+      trustedProxies: config.trustedProxies,
+      maxHeaderBytes: config.maxHeaderBytes,
+      accessLog: false,
+    });
     metricsServer = Bun.serve({
       hostname: config.metricsListen.host,
       port: config.metricsListen.port,
       development: false,
       reusePort: false,
-      fetch: async (request) => {
-        const path = new URL(request.url).pathname;
-        // Health is served here too, so probes keep working on a metrics-only network.
-        const response =
-          path === "/metrics"
-            ? await metricsResponse(metrics)
-            : path.startsWith("/health")
-              ? await handle(request)
-              : errorResponse(404, "not_found", "this listener serves only /metrics and /health");
-        applySecurityHeaders(response.headers, path);
-        return response;
-      },
+      fetch: metricsEdge.fetch,
     });
   }
   return { api, metrics: metricsServer, edge };

@@ -1,6 +1,6 @@
 import type { LeasedMessage, MessageRecord } from "../domain/message.ts";
 import type { QueueView } from "../broker/broker.ts";
-import type { SubscriptionRecord } from "../storage/store.ts";
+import type { SubscriptionRecord, TopicRecord } from "../storage/store.ts";
 
 // Domain objects as the v1 API shows them: ISO times, bodies decoded, secrets never echoed.
 
@@ -68,4 +68,8 @@ export function messageRecordView(message: MessageRecord) {
 
 export function subscriptionView(subscription: SubscriptionRecord) {
   return { ...subscription, createdAt: iso(subscription.createdAt) };
+}
+
+export function topicView(topic: TopicRecord) {
+  return { name: topic.name, createdAt: iso(topic.createdAt) };
 }

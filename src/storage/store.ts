@@ -110,8 +110,15 @@ export interface TopicStore {
   /**
    * Writes one copy of `message` into every queue whose subscription matches its headers,
    * in one transaction: all or none. Throws topic_not_found, or queue_full naming the queue.
+   * With `allowedQueues` (name patterns), throws queue_not_allowed and writes nothing when a
+   * matching subscription leads to a queue the patterns do not allow.
    */
-  publish(topic: string, message: NewMessage, now: number): Promise<FanOutResult[]>;
+  publish(
+    topic: string,
+    message: NewMessage,
+    now: number,
+    allowedQueues?: readonly string[] | null,
+  ): Promise<FanOutResult[]>;
 }
 
 /** Transitions the broker cannot see from its calls alone, counted by the store as they happen. */

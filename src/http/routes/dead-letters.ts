@@ -1,41 +1,59 @@
-import { Elysia } from "elysia";
 import type { Broker } from "../../broker/broker.ts";
-import { deadLetterCursor, parseDeadLetterQuery } from "../../domain/dead-letter-cursor.ts";
+import { deadLetterCursor, openDeadLetterCursor } from "../../domain/dead-letter-cursor.ts";
 import { invalidField } from "../../domain/errors.ts";
-import { DeadListQuery, QueueParams, RedriveBody } from "../schemas.ts";
+import { PageQuery, parseLimit } from "../paging.ts";
+import { defineRoute, json } from "../route.ts";
+import { QueueParams, RedriveBody } from "../schemas.ts";
 import { messageRecordView } from "../views.ts";
 
+const TAG = "dead letters";
+const ADMIN = { scopes: ["admin"], resource: "queue" } as const;
+
 export function deadLetterRoutes(broker: Broker) {
-  return new Elysia({ prefix: "/v1/queues", tags: ["dead letters"] })
-    .get(
-      "/:queue/dead",
-      async ({ params, query }) => {
-        const { after, limit } = parseDeadLetterQuery(query);
-        const page = await broker.listDead(params.queue, after, limit);
-        return { messages: page.messages.map(messageRecordView), nextCursor: deadLetterCursor(page.nextCursor) };
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/v1/queues/:queue/dead",
+      operationId: "listDeadLetters",
+      summary: "Browse dead letters, oldest first, with cursor paging",
+      tag: TAG,
+      access: ADMIN,
+      params: QueueParams,
+      query: PageQuery,
+      responses: { 200: { description: "one page of dead letters; follow nextCursor until it is null" } },
+      handle: async ({ params, query }) => {
+        const after = openDeadLetterCursor(query.after);
+        const page = await broker.listDead(params.queue, after, parseLimit(query.limit));
+        return json({ messages: page.messages.map(messageRecordView), nextCursor: deadLetterCursor(page.nextCursor) });
       },
-      {
-        params: QueueParams,
-        query: DeadListQuery,
-        detail: { summary: "Browse dead letters, oldest first, with cursor paging" },
-      },
-    )
-    .post(
-      "/:queue/dead/redrive",
-      async ({ params, body }) => {
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/queues/:queue/dead/redrive",
+      operationId: "redriveDeadLetters",
+      summary: "Make dead letters ready again, by ids or all, with attempts reset",
+      tag: TAG,
+      access: ADMIN,
+      params: QueueParams,
+      body: RedriveBody,
+      responses: { 200: { description: "how many dead letters became ready" } },
+      handle: async ({ params, body }) => {
         if ((body.ids === undefined) === (body.all !== true)) {
           throw invalidField("ids", 'give either ids (a list of message ids) or "all": true');
         }
-        return { redriven: await broker.redrive(params.queue, body.ids ?? "all") };
+        return json({ redriven: await broker.redrive(params.queue, body.ids ?? "all") });
       },
-      {
-        params: QueueParams,
-        body: RedriveBody,
-        detail: { summary: "Make dead letters ready again, by ids or all, with attempts reset" },
-      },
-    )
-    .delete("/:queue/dead", async ({ params }) => ({ purged: await broker.purgeDead(params.queue) }), {
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/queues/:queue/dead",
+      operationId: "purgeDeadLetters",
+      summary: "Delete every dead letter of the queue",
+      tag: TAG,
+      access: ADMIN,
       params: QueueParams,
-      detail: { summary: "Delete every dead letter of the queue" },
-    });
+      responses: { 200: { description: "how many dead letters were deleted" } },
+      handle: async ({ params }) => json({ purged: await broker.purgeDead(params.queue) }),
+    }),
+  ];
 }

@@ -3,6 +3,7 @@ import { openTestStore } from "../../../test/helpers/test-store.ts";
 import { createLogger } from "../../observability/logger.ts";
 import { PeriodicService } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
+import { Router } from "../router.ts";
 import { healthRoutes, type Phase } from "./health.ts";
 
 let store: Store;
@@ -24,9 +25,19 @@ test("readiness needs the ready phase, the database and every background service
     quiet,
     0,
   );
-  const app = healthRoutes(store, { phase: () => phase, services: () => [sweeper, failing] }, "test");
+  const router = new Router(healthRoutes(store, { phase: () => phase, services: () => [sweeper, failing] }, "test"));
   const get = async (path: string) => {
-    const response = await app.handle(new Request(`http://localhost${path}`));
+    const match = router.match("GET", path);
+    if (match.kind !== "route") throw new Error(`no health route ${path}`);
+    const request = new Request(`http://localhost${path}`);
+    const response = await match.route.handle({
+      params: {},
+      query: {},
+      body: undefined,
+      request,
+      server: null as never,
+      principal: null,
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 

@@ -1,6 +1,8 @@
-import { Elysia } from "elysia";
+import { defineRoute, json } from "../route.ts";
 import type { Service } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
+
+const TAG = "health";
 
 export type Phase = "starting" | "ready" | "draining";
 
@@ -45,36 +47,54 @@ async function readiness(store: Store, lifecycle: Lifecycle) {
 }
 
 export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string) {
-  return new Elysia({ tags: ["health"] })
-    .get("/health/live", () => ({ status: "ok" }), { detail: { summary: "The process is up" } })
-    .get(
-      "/health/ready",
-      async ({ set }) => {
+  const PUBLIC = { public: true } as const;
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/health/live",
+      operationId: "live",
+      summary: "The process is up",
+      tag: TAG,
+      access: PUBLIC,
+      responses: { 200: { description: "alive" } },
+      handle: () => json({ status: "ok" }),
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/health/ready",
+      operationId: "ready",
+      summary:
+        "200 when the database answers and background services run; 503 while starting, draining, or when either fails",
+      tag: TAG,
+      access: PUBLIC,
+      responses: { 200: { description: "ready" }, 503: { description: "not ready; status says why" } },
+      handle: async () => {
         const { ready, status, stopped } = await readiness(store, lifecycle);
-        set.status = ready ? 200 : 503;
-        return status === "services_stopped" ? { status, stopped } : { status };
+        return json(status === "services_stopped" ? { status, stopped } : { status }, ready ? 200 : 503);
       },
-      {
-        detail: {
-          summary:
-            "200 when the database answers and background services run; 503 while starting, draining, or when either fails",
-        },
-      },
-    )
-    .get(
-      "/health",
-      async ({ set }) => {
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/health",
+      operationId: "health",
+      summary: "Liveness and readiness in detail",
+      tag: TAG,
+      access: PUBLIC,
+      responses: { 200: { description: "ready" }, 503: { description: "not ready" } },
+      handle: async () => {
         const { ready, status, phase, database, services } = await readiness(store, lifecycle);
-        set.status = ready ? 200 : 503;
-        return {
-          status,
-          live: true,
-          ready,
-          phase,
-          version,
-          checks: { database: { driver: store.dialect, ...database }, services },
-        };
+        return json(
+          {
+            status,
+            live: true,
+            ready,
+            phase,
+            version,
+            checks: { database: { driver: store.dialect, ...database }, services },
+          },
+          ready ? 200 : 503,
+        );
       },
-      { detail: { summary: "Liveness and readiness in detail" } },
-    );
+    }),
+  ];
 }

@@ -1,41 +1,80 @@
-import { Elysia } from "elysia";
 import type { Broker } from "../../broker/broker.ts";
+import { PageQuery, parseLimit } from "../paging.ts";
+import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { QueueParams, QueueSettingsBody } from "../schemas.ts";
 import { queueView } from "../views.ts";
 
+const TAG = "queues";
+
 export function queueRoutes(broker: Broker) {
-  return new Elysia({ prefix: "/v1/queues", tags: ["queues"] })
-    .get("/", async () => ({ queues: (await broker.listQueues()).map(queueView) }), {
-      detail: { summary: "List queues with their settings and stats" },
-    })
-    .put(
-      "/:queue",
-      async ({ params, body, set }) => {
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/v1/queues",
+      operationId: "listQueues",
+      summary: "List the queues these credentials may use, by name, with their settings and stats; paged",
+      tag: TAG,
+      access: { scopes: ["admin"] },
+      query: PageQuery,
+      responses: { 200: { description: "one page of queues; follow nextCursor until it is null" } },
+      handle: async ({ query, principal }) => {
+        const page = await broker.listQueues(query.after ?? null, parseLimit(query.limit), (name) =>
+          principalAllows(principal, name),
+        );
+        return json({ queues: page.items.map(queueView), nextCursor: page.nextCursor });
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      path: "/v1/queues/:queue",
+      operationId: "putQueue",
+      summary: "Create a queue, or update its settings (idempotent; omitted settings keep their value)",
+      tag: TAG,
+      access: { scopes: ["admin"], resource: "queue" },
+      params: QueueParams,
+      body: QueueSettingsBody,
+      bodyOptional: true,
+      responses: { 200: { description: "updated" }, 201: { description: "created" } },
+      handle: async ({ params, body }) => {
         const { queue, created } = await broker.putQueue(params.queue, body ?? {});
-        set.status = created ? 201 : 200;
-        return queueView(queue);
+        return json(queueView(queue), created ? 201 : 200);
       },
-      {
-        params: QueueParams,
-        body: QueueSettingsBody,
-        detail: { summary: "Create a queue, or update its settings (idempotent; omitted settings keep their value)" },
-      },
-    )
-    .get("/:queue", async ({ params }) => queueView(await broker.getQueue(params.queue)), {
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/queues/:queue",
+      operationId: "getQueue",
+      summary: "A queue's settings and stats",
+      tag: TAG,
+      access: { scopes: ["publish", "consume", "admin"], resource: "queue" },
       params: QueueParams,
-      detail: { summary: "A queue's settings and stats" },
-    })
-    .delete(
-      "/:queue",
-      async ({ params, set }) => {
+      responses: { 200: { description: "the queue" } },
+      handle: async ({ params }) => json(queueView(await broker.getQueue(params.queue))),
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/queues/:queue",
+      operationId: "deleteQueue",
+      summary: "Delete a queue with all its messages and the subscriptions into it",
+      tag: TAG,
+      access: { scopes: ["admin"], resource: "queue" },
+      params: QueueParams,
+      responses: { 204: { description: "deleted" } },
+      handle: async ({ params }) => {
         await broker.deleteQueue(params.queue);
-        set.status = 204;
-        return null;
+        return noContent();
       },
-      { params: QueueParams, detail: { summary: "Delete a queue with all its messages and subscriptions into it" } },
-    )
-    .post("/:queue/purge", async ({ params }) => ({ purged: await broker.purgeQueue(params.queue) }), {
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/queues/:queue/purge",
+      operationId: "purgeQueue",
+      summary: "Drop every message that is not dead",
+      tag: TAG,
+      access: { scopes: ["admin"], resource: "queue" },
       params: QueueParams,
-      detail: { summary: "Drop every message that is not dead" },
-    });
+      responses: { 200: { description: "how many messages were dropped" } },
+      handle: async ({ params }) => json({ purged: await broker.purgeQueue(params.queue) }),
+    }),
+  ];
 }

@@ -1,27 +1,104 @@
-import { Elysia, t } from "elysia";
+import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
+import { nameNotAllowed } from "../authorize.ts";
+import { PageQuery, parseLimit } from "../paging.ts";
+import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
-import { subscriptionView } from "../views.ts";
+import { subscriptionView, topicView } from "../views.ts";
+
+const TAG = "topics";
+const ADMIN = { scopes: ["admin"], resource: "topic" } as const;
+const SubscriptionParams = t.Object({ topic: Name, name: Name });
 
 export function topicRoutes(broker: Broker) {
-  return new Elysia({ prefix: "/v1/topics", tags: ["topics"] })
-    .put(
-      "/:topic",
-      async ({ params, set }) => {
-        const { topic, created } = await broker.putTopic(params.topic);
-        set.status = created ? 201 : 200;
-        return { name: topic.name, createdAt: new Date(topic.createdAt).toISOString() };
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/v1/topics",
+      operationId: "listTopics",
+      summary: "List the topics these credentials may use, by name; paged",
+      tag: TAG,
+      access: { scopes: ["admin"] },
+      query: PageQuery,
+      responses: { 200: { description: "one page of topics; follow nextCursor until it is null" } },
+      handle: async ({ query, principal }) => {
+        const page = await broker.listTopics(query.after ?? null, parseLimit(query.limit), (name) =>
+          principalAllows(principal, name),
+        );
+        return json({ topics: page.items.map(topicView), nextCursor: page.nextCursor });
       },
-      { params: TopicParams, detail: { summary: "Create a topic (idempotent)" } },
-    )
-    .get(
-      "/:topic/subscriptions",
-      async ({ params }) => ({ subscriptions: (await broker.listSubscriptions(params.topic)).map(subscriptionView) }),
-      { params: TopicParams, detail: { summary: "List a topic's subscriptions" } },
-    )
-    .put(
-      "/:topic/subscriptions/:name",
-      async ({ params, body, set }) => {
+    }),
+    defineRoute({
+      method: "PUT",
+      path: "/v1/topics/:topic",
+      operationId: "putTopic",
+      summary: "Create a topic (idempotent)",
+      tag: TAG,
+      access: ADMIN,
+      params: TopicParams,
+      responses: { 200: { description: "it existed" }, 201: { description: "created" } },
+      handle: async ({ params }) => {
+        const { topic, created } = await broker.putTopic(params.topic);
+        return json(topicView(topic), created ? 201 : 200);
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/topics/:topic",
+      operationId: "getTopic",
+      summary: "A topic",
+      tag: TAG,
+      access: ADMIN,
+      params: TopicParams,
+      responses: { 200: { description: "the topic" } },
+      handle: async ({ params }) => json(topicView(await broker.getTopic(params.topic))),
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/topics/:topic",
+      operationId: "deleteTopic",
+      summary: "Delete a topic and its subscriptions (the queues and their messages stay)",
+      tag: TAG,
+      access: ADMIN,
+      params: TopicParams,
+      responses: { 204: { description: "deleted" } },
+      handle: async ({ params }) => {
+        await broker.deleteTopic(params.topic);
+        return noContent();
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/topics/:topic/subscriptions",
+      operationId: "listSubscriptions",
+      summary: "List a topic's subscriptions into queues these credentials may use",
+      tag: TAG,
+      access: ADMIN,
+      params: TopicParams,
+      responses: { 200: { description: "the subscriptions, by name" } },
+      handle: async ({ params, principal }) => {
+        const subscriptions = await broker.listSubscriptions(params.topic);
+        return json({
+          subscriptions: subscriptions
+            .filter((subscription) => principalAllows(principal, subscription.queue))
+            .map(subscriptionView),
+        });
+      },
+    }),
+    defineRoute({
+      method: "PUT",
+      path: "/v1/topics/:topic/subscriptions/:name",
+      operationId: "putSubscription",
+      summary:
+        'Bind the topic to a queue, optionally only for messages whose headers match, e.g. {"type": ["order.paid"]}',
+      tag: TAG,
+      access: ADMIN,
+      params: SubscriptionParams,
+      body: SubscriptionBody,
+      responses: { 200: { description: "updated" }, 201: { description: "created" } },
+      handle: async ({ params, body, principal }) => {
+        // Binding a topic to a queue lets its events into that queue: the queue must be allowed too.
+        if (principal && !principal.queues.allows(body.queue)) throw nameNotAllowed(principal, body.queue);
         const filter = body.filter
           ? Object.fromEntries<string[]>(
               Object.entries(body.filter).map(([header, values]) => [
@@ -31,29 +108,64 @@ export function topicRoutes(broker: Broker) {
             )
           : null;
         const { subscription, created } = await broker.putSubscription(params.topic, params.name, body.queue, filter);
-        set.status = created ? 201 : 200;
-        return subscriptionView(subscription);
+        return json(subscriptionView(subscription), created ? 201 : 200);
       },
-      {
-        params: t.Object({ topic: Name, name: Name }),
-        body: SubscriptionBody,
-        detail: {
-          summary:
-            'Bind the topic to a queue, optionally only for messages whose headers match, e.g. {"type": ["order.paid"]}',
-        },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/v1/topics/:topic/subscriptions/:name",
+      operationId: "getSubscription",
+      summary: "One subscription",
+      tag: TAG,
+      access: ADMIN,
+      params: SubscriptionParams,
+      responses: { 200: { description: "the subscription" } },
+      handle: async ({ params, principal }) => {
+        const subscription = await broker.getSubscription(params.topic, params.name);
+        if (principal && !principal.queues.allows(subscription.queue)) {
+          throw nameNotAllowed(principal, subscription.queue);
+        }
+        return json(subscriptionView(subscription));
       },
-    )
-    .post(
-      "/:topic/events",
-      async ({ params, body, request, set }) => {
-        const deliveries = await broker.publishEvent(params.topic, body, request.headers.get("idempotency-key"));
-        set.status = 201;
-        return { deliveries };
+    }),
+    defineRoute({
+      method: "DELETE",
+      path: "/v1/topics/:topic/subscriptions/:name",
+      operationId: "deleteSubscription",
+      summary: "Remove a subscription (the queue and its messages stay)",
+      tag: TAG,
+      access: ADMIN,
+      params: SubscriptionParams,
+      responses: { 204: { description: "deleted" } },
+      handle: async ({ params, principal }) => {
+        const subscription = await broker.getSubscription(params.topic, params.name);
+        if (principal && !principal.queues.allows(subscription.queue)) {
+          throw nameNotAllowed(principal, subscription.queue);
+        }
+        await broker.deleteSubscription(params.topic, params.name);
+        return noContent();
       },
-      {
-        params: TopicParams,
-        body: MessageBody,
-        detail: { summary: "Publish one message to every matching subscription's queue, all or none" },
+    }),
+    defineRoute({
+      method: "POST",
+      path: "/v1/topics/:topic/events",
+      operationId: "publishEvent",
+      summary:
+        "Publish one message to every matching subscription's queue, all or none; the credentials must be allowed every queue it reaches",
+      tag: TAG,
+      access: { scopes: ["publish"], resource: "topic" },
+      params: TopicParams,
+      body: MessageBody,
+      responses: { 201: { description: "written to every matching queue" } },
+      handle: async ({ params, body, request, principal }) => {
+        const deliveries = await broker.publishEvent(
+          params.topic,
+          body,
+          request.headers.get("idempotency-key"),
+          principal?.queues.patterns ?? null,
+        );
+        return json({ deliveries }, 201);
       },
-    );
+    }),
+  ];
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
-import { queueNotFound, topicNotFound } from "../../domain/errors.ts";
+import { fanOutNotAllowed, queueNotFound, topicNotFound } from "../../domain/errors.ts";
+import { QueuePatterns } from "../../domain/name-patterns.ts";
 import type { NewMessage } from "../../domain/message.ts";
 import type { FanOutResult, HeaderFilter, SubscriptionRecord, Synchronous, TopicRecord, TopicStore } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
@@ -76,19 +77,31 @@ export class SqliteTopicStore implements Synchronous<TopicStore> {
     return this.ctx.db.query("DELETE FROM subscriptions WHERE topic = ? AND name = ?").run(topic, name).changes > 0;
   }
 
-  publish(topic: string, message: NewMessage, now: number): FanOutResult[] {
+  publish(
+    topic: string,
+    message: NewMessage,
+    now: number,
+    allowedQueues: readonly string[] | null = null,
+  ): FanOutResult[] {
     const headers = message.headers === null ? {} : (JSON.parse(message.headers) as Record<string, string>);
-    return this.listSubscriptions(topic)
-      .filter((subscription) => matchesFilter(subscription.filter, headers))
-      .map((subscription) => {
-        const [result] = this.messages.publish(subscription.queue, [message], now);
-        return {
-          queue: subscription.queue,
-          subscription: subscription.name,
-          id: result!.id,
-          duplicate: result!.duplicate,
-        };
-      });
+    const matching = this.listSubscriptions(topic).filter((subscription) =>
+      matchesFilter(subscription.filter, headers),
+    );
+    if (allowedQueues !== null) {
+      // Checked in the same transaction as the writes, so a subscription added meanwhile is seen.
+      const patterns = QueuePatterns.parse(allowedQueues);
+      const refused = matching.find((subscription) => !patterns.allows(subscription.queue));
+      if (refused) throw fanOutNotAllowed(topic, refused.queue, allowedQueues);
+    }
+    return matching.map((subscription) => {
+      const [result] = this.messages.publish(subscription.queue, [message], now);
+      return {
+        queue: subscription.queue,
+        subscription: subscription.name,
+        id: result!.id,
+        duplicate: result!.duplicate,
+      };
+    });
   }
 }
 

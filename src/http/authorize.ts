@@ -1,7 +1,14 @@
-import { AuthError, missingCredentials, malformedCredentials } from "../../auth/auth-error.ts";
-import type { Authenticator } from "../../auth/authenticator.ts";
-import type { Principal } from "../../auth/principal.ts";
-import type { RouteAccess } from "../route-access.ts";
+import { AuthError, missingCredentials, malformedCredentials } from "../auth/auth-error.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
+import type { Principal, Scope } from "../auth/principal.ts";
+
+/** The access rule of a matched route, with the resource named by its matched parameters. */
+export interface RequiredAccess {
+  route: string;
+  scopes: readonly Scope[];
+  /** The queue or topic the principal's patterns must allow; null for collection routes. */
+  resource: string | null;
+}
 
 /**
  * Authenticates the bearer credential and checks the route's scope and the queue (or topic)
@@ -9,7 +16,7 @@ import type { RouteAccess } from "../route-access.ts";
  */
 export async function authorize(
   authenticator: Authenticator,
-  access: RouteAccess,
+  access: RequiredAccess,
   authorization: string | null,
 ): Promise<Principal> {
   if (authorization === null || authorization.trim() === "") throw missingCredentials();
@@ -29,12 +36,15 @@ export async function authorize(
       }`,
     );
   }
-  if (access.resource !== null && !principal.queues.allows(access.resource)) {
-    throw new AuthError(
-      403,
-      "queue_not_allowed",
-      `these credentials may not use "${access.resource}"; they allow ${principal.queues.patterns.join(", ")}`,
-    );
-  }
+  if (access.resource !== null && !principal.queues.allows(access.resource))
+    throw nameNotAllowed(principal, access.resource);
   return principal;
+}
+
+export function nameNotAllowed(principal: Principal, name: string): AuthError {
+  return new AuthError(
+    403,
+    "queue_not_allowed",
+    `these credentials may not use "${name}"; they allow ${principal.queues.patterns.join(", ")}`,
+  );
 }
