@@ -29,6 +29,7 @@ export const topicsCommand: Command = {
   summary: "list, create or delete topics, and manage their subscriptions",
   help: `usage:
   millrace topics list [--json] [--page-size N]     every topic (fetched page by page)
+  millrace topics show <topic>                      one topic, as JSON
   millrace topics create <topic>                    create it (no change if it exists)
   millrace topics delete <topic> --yes              delete it and its subscriptions (queues stay)
   millrace topics subscriptions list <topic> [--json]
@@ -57,6 +58,10 @@ ${CONNECTION_HELP}`,
           );
         return EXIT.ok;
       }
+      case "show": {
+        printJson(context, await client.request("GET", `/v1/topics/${requireArg(context, 2, "topic name")}`));
+        return EXIT.ok;
+      }
       case "create": {
         const topic = requireArg(context, 2, "topic name");
         const { status } = await client.send("PUT", `/v1/topics/${topic}`);
@@ -74,7 +79,7 @@ ${CONNECTION_HELP}`,
       case "subscriptions":
         return subscriptions(context, client);
       default:
-        throw unknownSubcommand(sub, ["list", "create", "delete", "subscriptions"]);
+        throw unknownSubcommand(sub, ["list", "show", "create", "delete", "subscriptions"]);
     }
   },
 };

@@ -118,6 +118,7 @@ describe("millrace topics", () => {
     expect(names).toContain("ct-billing");
     expect((await cli(["topics", "list"])).out).toMatch(/^TOPIC\tCREATED_AT\n(.*\n)*ct-orders\t/);
 
+    expect(JSON.parse((await cli(["topics", "show", "ct-orders"])).out)).toMatchObject({ name: "ct-orders" });
     expect((await cli(["topics", "delete", "ct-billing"])).code).toBe(64);
     expect((await cli(["topics", "delete", "ct-billing", "--yes"])).out).toBe("deleted topic ct-billing");
     const after = JSON.parse((await cli(["topics", "list", "--json"])).out) as Array<{ name: string }>;
