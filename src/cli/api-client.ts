@@ -4,6 +4,8 @@ import { UnavailableError } from "./args.ts";
 /** Statuses that mean "the broker is not there right now" (draining, or a proxy without upstream). */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** Upper bound on pages fetched by `pages`, so a server that keeps returning a cursor cannot loop us forever. */
 const MAX_PAGES = 100_000;
 
@@ -16,6 +18,7 @@ export class ApiClient {
     private readonly baseUrl: string,
     /** An API key or JWT with the admin scope, from --token or $MILLRACE_TOKEN. */
     private readonly token: string | null = null,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {}
 
   static fromConfig(config: Config, flags: Record<string, string>, env: Record<string, string | undefined>): ApiClient {
@@ -42,8 +45,15 @@ export class ApiClient {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // No admin call takes long; a broker that does not answer is as good as down.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
+      if ((error as Error).name === "TimeoutError") {
+        throw new UnavailableError(
+          `the broker at ${this.baseUrl} did not answer ${method} ${path} within ${this.timeoutMs / 1000} s; check its health (curl ${this.baseUrl}/health) and its journal`,
+        );
+      }
       throw new UnavailableError(
         `cannot reach the broker at ${this.baseUrl} (${(error as Error).message}); is it running (systemctl status millrace)? Pass --url or set MILLRACE_URL if it listens elsewhere`,
       );
