@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
 import { StatsRefresher } from "./services/stats-refresher.ts";
+import { lockDataDir, type DataDirLock } from "./storage/data-dir-lock.ts";
 import { openStore } from "./storage/open-store.ts";
 import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
@@ -33,6 +34,7 @@ export class App {
   private services: Service[] = [];
   private http: HttpServers | null = null;
   private authenticator: Authenticator | null = null;
+  private dataDirLock: DataDirLock | null = null;
   private stopping: Promise<void> | null = null;
   readonly metrics: Metrics | null;
 
@@ -56,6 +58,8 @@ export class App {
   async start(): Promise<void> {
     const { config, logger, metrics } = this;
     mkdirSync(config.dataDir, { recursive: true });
+    // First, before anything touches the database: one server per data directory.
+    if (config.databaseUrl === null) this.dataDirLock = lockDataDir(config.dataDir);
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     this.authenticator = await createAuthenticator(config, logger);
     const opened = await openStore({ databaseUrl: config.databaseUrl, sqlitePath }, (error) => {
@@ -123,6 +127,7 @@ export class App {
       close: async () => {
         this.authenticator?.close();
         await this.store?.close();
+        this.dataDirLock?.release();
       },
     });
     return this.stopping;

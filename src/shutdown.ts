@@ -1,6 +1,6 @@
 import type { Broker } from "./broker/broker.ts";
 import type { HttpServers } from "./http/server.ts";
-import type { Logger } from "./observability/logger.ts";
+import { errorContext, type Logger } from "./observability/logger.ts";
 import type { Service } from "./services/service.ts";
 
 export interface DrainPlan {
@@ -18,9 +18,11 @@ export interface DrainPlan {
 /**
  * The shutdown sequence of DESIGN §6, within the timeout: readiness 503 (and a pause so load
  * balancers notice), stop accepting connections, release long-polls, let in-flight requests
- * finish, stop background services, close the database. Leases held by HTTP consumers are
- * left to run out (they may still ack from elsewhere); nothing acknowledged is lost because
- * every 201 was sent after its commit.
+ * finish, stop background services, release the leases this instance handed out, close the
+ * database. Leases are released only once no request of ours can take or settle one any more;
+ * each counts as a failed attempt with no backoff, so the message is ready at once for another
+ * instance or after the restart instead of waiting out its visibility timeout. Nothing
+ * acknowledged is lost because every 201 was sent after its commit.
  */
 export async function drainAndClose(plan: DrainPlan): Promise<void> {
   const { logger, http, broker } = plan;
@@ -54,6 +56,15 @@ export async function drainAndClose(plan: DrainPlan): Promise<void> {
 
   await withDeadline(Promise.all(plan.services.map((service) => service.stop())), deadline);
   logger.info("shutdown: background services stopped");
+  if (broker) {
+    try {
+      const released = await broker.releaseLeases();
+      logger.info("shutdown: leases released", { released });
+    } catch (error) {
+      // Not fatal: unreleased leases still return when they expire.
+      logger.error("shutdown: could not release leases; they return when they expire", errorContext(error));
+    }
+  }
   await plan.close();
   logger.info("shutdown: database closed; bye");
 }

@@ -1,4 +1,5 @@
-import { invalidField, messageNotFound, queueNotFound, subscriptionNotFound, topicNotFound } from "../domain/errors.ts";
+import { randomUUID } from "node:crypto";
+import { messageNotFound, queueNotFound, subscriptionNotFound, topicNotFound } from "../domain/errors.ts";
 import { pageByName, type NamePage } from "../domain/paging.ts";
 import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueStats } from "../domain/message.ts";
 import { assertName } from "../domain/names.ts";
@@ -33,6 +34,11 @@ export type QueueView = QueueRecord & { stats: QueueStats };
 
 /** The broker's use-cases over a store. HTTP handlers and the CLI call these; nothing here sees SQL. */
 export class Broker {
+  /**
+   * Names the leases this broker takes, so that at shutdown it gives back exactly its own: with
+   * several instances on one database, another instance's consumers keep theirs.
+   */
+  readonly instanceId = randomUUID();
   private readonly waiters = new Waiters();
   private draining = false;
 
@@ -101,57 +107,73 @@ export class Broker {
     return results;
   }
 
-  /** Leases messages, waiting up to `waitSeconds` for some to arrive. Returns empty when draining. */
-  async receive(queue: string, request: ReceiveRequest): Promise<LeasedMessage[]> {
+  /**
+   * Leases messages, waiting up to `waitSeconds` for some to arrive. Returns empty when draining,
+   * or once `signal` aborts (the client went away): messages leased for an aborted request are
+   * given back at once, uncounted, so a dead connection holds nothing.
+   */
+  async receive(queue: string, request: ReceiveRequest, signal?: AbortSignal): Promise<LeasedMessage[]> {
     const visibilityMs =
       request.visibilityTimeoutSeconds === undefined ? null : request.visibilityTimeoutSeconds * 1000;
     const deadline = this.clock() + request.waitSeconds * 1000;
     for (;;) {
-      if (this.draining) return [];
-      const leased = await this.store.messages.lease(queue, request.max, visibilityMs, this.clock());
+      if (this.draining || signal?.aborted) return [];
+      const leased = await this.store.messages.lease(queue, request.max, visibilityMs, this.clock(), this.instanceId);
+      if (leased.length > 0 && signal?.aborted) {
+        await this.returnUndelivered(queue, leased);
+        return [];
+      }
       const remaining = deadline - this.clock();
       if (leased.length > 0 || remaining <= 0) {
         this.observer.messages("delivered", queue, leased.length);
         return leased;
       }
-      await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS));
+      await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS), signal);
     }
   }
 
-  async ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
-    checkReceipts(receipts);
-    const outcomes = await this.store.messages.ack(queue, receipts, this.clock());
-    this.observer.messages("acked", queue, countOk(outcomes));
-    return outcomes;
-  }
-
-  async nack(
-    queue: string,
-    receipts: string[],
-    delaySeconds: number | null,
-    error: string | null,
-  ): Promise<LeaseOutcome[]> {
-    checkReceipts(receipts);
-    const delayMs = delaySeconds === null ? null : delaySeconds * 1000;
-    const outcomes = await this.store.messages.nack(
+  private async returnUndelivered(queue: string, leased: LeasedMessage[]): Promise<void> {
+    const outcomes = await this.store.messages.returnUndelivered(
       queue,
-      receipts.map((receipt) => ({ receipt, delayMs, error })),
+      leased.map((message) => message.receipt),
       this.clock(),
     );
-    const nacked = countOk(outcomes);
-    // An immediate retry is new work for anyone waiting.
-    if (delayMs === 0) this.waiters.notify(queue, nacked);
-    this.observer.messages("nacked", queue, nacked);
-    return outcomes;
+    // They are ready again: someone else waiting may take them now.
+    this.waiters.notify(queue, countOk(outcomes));
+  }
+
+  ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
+    return perReceipt(receipts, async (valid) => {
+      const outcomes = await this.store.messages.ack(queue, valid, this.clock());
+      this.observer.messages("acked", queue, countOk(outcomes));
+      return outcomes;
+    });
+  }
+
+  nack(queue: string, receipts: string[], delaySeconds: number | null, error: string | null): Promise<LeaseOutcome[]> {
+    const delayMs = delaySeconds === null ? null : delaySeconds * 1000;
+    return perReceipt(receipts, async (valid) => {
+      const outcomes = await this.store.messages.nack(
+        queue,
+        valid.map((receipt) => ({ receipt, delayMs, error })),
+        this.clock(),
+      );
+      const nacked = countOk(outcomes);
+      // An immediate retry is new work for anyone waiting.
+      if (delayMs === 0) this.waiters.notify(queue, nacked);
+      this.observer.messages("nacked", queue, nacked);
+      return outcomes;
+    });
   }
 
   async extend(queue: string, receipts: string[], visibilityTimeoutSeconds: number | null): Promise<LeaseOutcome[]> {
-    checkReceipts(receipts);
     const seconds = visibilityTimeoutSeconds ?? (await this.getQueueRecord(queue)).settings.visibilityTimeoutSeconds;
-    return this.store.messages.extend(
-      queue,
-      receipts.map((receipt) => ({ receipt, visibilityMs: seconds * 1000 })),
-      this.clock(),
+    return perReceipt(receipts, (valid) =>
+      this.store.messages.extend(
+        queue,
+        valid.map((receipt) => ({ receipt, visibilityMs: seconds * 1000 })),
+        this.clock(),
+      ),
     );
   }
 
@@ -258,6 +280,15 @@ export class Broker {
     this.waiters.wakeAll();
   }
 
+  /**
+   * Gives back every unexpired lease this broker took (DESIGN §6 step 5), as a failed attempt
+   * with no backoff, so the messages are ready at once for other instances or after a restart.
+   * Call after in-flight requests have finished; returns how many were released.
+   */
+  releaseLeases(): Promise<number> {
+    return this.store.messages.releaseOwnedLeases(this.instanceId, this.clock());
+  }
+
   private async getQueueRecord(name: string): Promise<QueueRecord> {
     const queue = await this.store.queues.get(name);
     if (!queue) throw queueNotFound(name);
@@ -271,13 +302,17 @@ function countOk(outcomes: LeaseOutcome[]): number {
   return ok;
 }
 
-function checkReceipts(receipts: string[]): void {
-  receipts.forEach((receipt, index) => {
-    if (decodeReceipt(receipt) === null) {
-      throw invalidField(
-        `receipts[${index}]`,
-        "is not a receipt this broker issued; pass the receipt field of a message from /receive unchanged",
-      );
-    }
-  });
+/**
+ * Runs `settle` on the well-formed receipts only and answers one outcome per receipt, in order:
+ * a malformed one is `invalid_receipt` and does not stop the others from being settled.
+ */
+async function perReceipt(
+  receipts: string[],
+  settle: (valid: string[]) => Promise<LeaseOutcome[]>,
+): Promise<LeaseOutcome[]> {
+  const wellFormed = receipts.map((receipt) => decodeReceipt(receipt) !== null);
+  const valid = receipts.filter((_, index) => wellFormed[index]);
+  const settled = valid.length === 0 ? [] : await settle(valid);
+  let next = 0;
+  return wellFormed.map((ok): LeaseOutcome => (ok ? (settled[next++] ?? "lease_lost") : "invalid_receipt"));
 }

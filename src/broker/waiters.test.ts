@@ -22,3 +22,19 @@ test("after wakeAll, new waits return at once", async () => {
   await waiters.wait("q", 60_000);
   expect(waiters.count()).toBe(0);
 });
+
+test("an aborted waiter leaves at once and takes no wake-up meant for others", async () => {
+  const waiters = new Waiters();
+  const controller = new AbortController();
+  const gone = waiters.wait("q", 60_000, controller.signal);
+  let liveWoken = false;
+  const live = waiters.wait("q", 60_000).then(() => (liveWoken = true));
+  controller.abort();
+  await gone;
+  expect(waiters.count()).toBe(1);
+  waiters.notify("q", 1);
+  await live;
+  expect(liveWoken).toBe(true);
+  expect(waiters.count()).toBe(0);
+  await waiters.wait("q", 60_000, controller.signal);
+});

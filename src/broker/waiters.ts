@@ -12,22 +12,30 @@ export class Waiters {
   private readonly byQueue = new Map<string, Set<Waiter>>();
   private closed = false;
 
-  /** Resolves after a wake-up or `timeoutMs`, whichever comes first. */
-  wait(queue: string, timeoutMs: number): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  /** Resolves after a wake-up, `timeoutMs`, or `signal` aborting, whichever comes first. */
+  wait(queue: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = this.byQueue.get(queue) ?? new Set<Waiter>();
       this.byQueue.set(queue, waiters);
+      let woken = false;
+      const onAbort = () => waiter.wake();
       const waiter: Waiter = {
         wake: () => {
+          // Once only: a second wake must not drop a newer set of waiters for this queue.
+          if (woken) return;
+          woken = true;
           clearTimeout(waiter.timer);
+          signal?.removeEventListener("abort", onAbort);
           waiters.delete(waiter);
-          if (waiters.size === 0) this.byQueue.delete(queue);
+          if (waiters.size === 0 && this.byQueue.get(queue) === waiters) this.byQueue.delete(queue);
           resolve();
         },
         timer: setTimeout(() => waiter.wake(), timeoutMs),
       };
       waiters.add(waiter);
+      // An aborted receiver leaves at once, so it never takes a wake-up meant for a live one.
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

@@ -1,6 +1,7 @@
 import { chownSync, existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { SQLITE_FILE_NAME } from "../app.ts";
+import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { databaseInUse, restoreSqlite, verifySqliteBackup } from "../storage/sqlite/backup.ts";
 import { EXIT, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -15,8 +16,8 @@ export const restoreCommand: Command = {
   summary: "replace the SQLite database with a verified backup (the server must be stopped)",
   help: `usage: millrace restore <backup file> [--data-dir DIR]
 
-Checks the backup first (PRAGMA integrity_check, and that it is a Millrace database), refuses while
-a server has the database open, then swaps it in. The previous database is kept beside it as
+Checks the backup first (PRAGMA integrity_check, and that it is a Millrace database), refuses
+(exit 75) while a server holds the data directory, then swaps it in. The previous database is kept beside it as
 ${SQLITE_FILE_NAME}.before-restore-<time> so the restore can be undone.
 
 Under systemd:
@@ -45,19 +46,34 @@ Under systemd:
     }
     context.out(`backup ${backup} verified: integrity ok, migrations ${migrations.join(", ") || "none"}`);
 
-    if (databaseInUse(live)) {
-      context.err(
-        `millrace restore: ${live} is open in another process (a running server?); nothing was changed. ` +
-          "Stop it first (sudo systemctl stop millrace, or millrace@<instance>), then run restore again.",
-      );
-      return EXIT.unavailable;
-    }
     mkdirSync(config.dataDir, { recursive: true });
-    const { keptAs } = restoreSqlite(backup, live, new Date());
-    // Run as root, keep the file owned like its directory so the service user can still open it.
-    if (process.getuid?.() === 0) {
-      const owner = statSync(config.dataDir);
-      chownSync(live, owner.uid, owner.gid);
+    // The server's own lock: held for the whole swap, so no server can start on a half-restored directory.
+    let lock: DataDirLock;
+    try {
+      lock = lockDataDir(config.dataDir);
+    } catch (error) {
+      if (!(error instanceof DataDirLockedError)) throw error;
+      context.err(`millrace restore: ${error.message}. Nothing was changed; run restore again once it has stopped.`);
+      return EXIT.tempfail;
+    }
+    let keptAs: string | null;
+    try {
+      // A process that has the database open without the lock (an older version, a sqlite3 shell).
+      if (databaseInUse(live)) {
+        context.err(
+          `millrace restore: ${live} is open in another process (a running server?); nothing was changed. ` +
+            "Stop it first (sudo systemctl stop millrace, or millrace@<instance>), then run restore again.",
+        );
+        return EXIT.unavailable;
+      }
+      ({ keptAs } = restoreSqlite(backup, live, new Date()));
+      // Run as root, keep the file owned like its directory so the service user can still open it.
+      if (process.getuid?.() === 0) {
+        const owner = statSync(config.dataDir);
+        chownSync(live, owner.uid, owner.gid);
+      }
+    } finally {
+      lock.release();
     }
     context.out(`restored ${backup} into ${live}`);
     if (keptAs && existsSync(keptAs)) {

@@ -3,6 +3,7 @@ import { App, SQLITE_FILE_NAME } from "../app.ts";
 import type { Config } from "../config/schema.ts";
 import { SETTINGS } from "../config/schema.ts";
 import { createLogger, errorContext } from "../observability/logger.ts";
+import { DataDirLockedError } from "../storage/data-dir-lock.ts";
 import { VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -28,6 +29,15 @@ export const serveCommand: Command = {
     try {
       await app.start();
     } catch (error) {
+      if (error instanceof DataDirLockedError) {
+        // A plain line for the person at the terminal, and the JSON line for the journal.
+        context.err(`millrace serve: ${error.message}`);
+        logger.error("millrace failed to start: the data directory is in use", {
+          data_dir: error.dataDir,
+          holder_pid: error.holderPid,
+        });
+        return EXIT.tempfail;
+      }
       logger.error("millrace failed to start", errorContext(error));
       await app.stop().catch(() => undefined);
       return EXIT.software;

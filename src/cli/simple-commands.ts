@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { SQLITE_FILE_NAME } from "../app.ts";
 import { describeConfig } from "../config/load.ts";
 import { listenProblems } from "../config/start-checks.ts";
+import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { openStore } from "../storage/open-store.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
@@ -71,12 +72,29 @@ export const migrateCommand: Command = {
     const { config } = startup;
     mkdirSync(config.dataDir, { recursive: true });
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
-    if (config.databaseUrl === null && existsSync(sqlitePath)) {
-      // Fail fast with a clear message instead of waiting on a busy database.
-      new Database(sqlitePath, { readonly: true }).close();
+    let lock: DataDirLock | null = null;
+    if (config.databaseUrl === null) {
+      // A running server migrated at its start; migrating under it is refused like a second server.
+      try {
+        lock = lockDataDir(config.dataDir);
+      } catch (error) {
+        if (!(error instanceof DataDirLockedError)) throw error;
+        context.err(`millrace migrate: ${error.message}`);
+        return EXIT.tempfail;
+      }
     }
-    const { store, migrationsApplied } = await openStore({ databaseUrl: config.databaseUrl, sqlitePath });
-    await store.close();
+    let migrationsApplied: string[];
+    try {
+      if (config.databaseUrl === null && existsSync(sqlitePath)) {
+        // Fail fast with a clear message instead of waiting on a busy database.
+        new Database(sqlitePath, { readonly: true }).close();
+      }
+      const opened = await openStore({ databaseUrl: config.databaseUrl, sqlitePath });
+      migrationsApplied = opened.migrationsApplied;
+      await opened.store.close();
+    } finally {
+      lock?.release();
+    }
     context.out(
       migrationsApplied.length === 0
         ? "database schema is up to date"

@@ -53,7 +53,12 @@ export interface LeasedMessage {
   lastError: string | null;
 }
 
-export type LeaseOutcome = "ok" | "lease_lost";
+/**
+ * What one receipt of an ack, nack or extend came to: `ok`; `lease_lost` when that lease is no
+ * longer held (expired, superseded, settled, or the token does not match); `invalid_receipt`
+ * when the string is not a receipt at all.
+ */
+export type LeaseOutcome = "ok" | "lease_lost" | "invalid_receipt";
 
 export interface MessageRecord {
   id: string;

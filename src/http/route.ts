@@ -54,6 +54,8 @@ export interface RouteDefinition<
   bodyOptional?: boolean;
   /** Success responses by status; error responses are added for every route from its access and inputs. */
   responses: Record<number, ResponseSpec>;
+  /** Named request bodies for the OpenAPI document, typed by the body schema so they cannot go stale. */
+  requestExamples?: Record<string, { summary: string; value: StaticOr<B, undefined> }>;
   /** Routes that are mounted only when a switch is on (docs, metrics on the API port). */
   hidden?: boolean;
   handle(

@@ -28,7 +28,7 @@ export interface QueueStore {
   delete(name: string): Promise<boolean>;
   /** Drops every message that is not dead; returns how many. Throws queue_not_found. */
   purge(name: string): Promise<number>;
-  /** Throws queue_not_found. */
+  /** Throws queue_not_found. Leases that ran out by `now` are counted as what their expiry makes them. */
   stats(name: string, now: number): Promise<QueueStats>;
   /** Stats of every queue in one pass, for the metrics refresher; ordered by name. */
   statsAll(now: number): Promise<Array<{ queue: string; stats: QueueStats }>>;
@@ -49,12 +49,42 @@ export interface ExtendItem {
 export interface MessageStore {
   /** All or none: throws queue_not_found, or queue_full when the batch does not fit. */
   publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]>;
-  /** Leases up to `max` available messages until `now + visibilityMs`. Throws queue_not_found. */
-  lease(queue: string, max: number, visibilityMs: number | null, now: number): Promise<LeasedMessage[]>;
-  /** One outcome per receipt, in order. Receipts must already be well-formed. */
+  /**
+   * Leases up to `max` available messages until `now + visibilityMs`, each with a fresh random
+   * token in its receipt. `owner` names the broker instance taking them (see
+   * `releaseOwnedLeases`). Throws queue_not_found.
+   */
+  lease(
+    queue: string,
+    max: number,
+    visibilityMs: number | null,
+    now: number,
+    owner?: string | null,
+  ): Promise<LeasedMessage[]>;
+  /**
+   * One outcome per receipt, in order: `ok` only while that lease is held and the receipt's
+   * token matches the stored one (compared in constant time); `invalid_receipt` for a string
+   * that is no receipt.
+   */
   ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]>;
   nack(queue: string, items: NackItem[], now: number): Promise<LeaseOutcome[]>;
   extend(queue: string, items: ExtendItem[], now: number): Promise<LeaseOutcome[]>;
+  /**
+   * Gives held leases back as if they had never been taken: the attempt is not counted and the
+   * message is ready at once, in its old place. For messages leased for a client that went away
+   * before it could receive them.
+   */
+  returnUndelivered(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]>;
+  /**
+   * Releases every unexpired lease taken by `owner`, as a failed attempt with no backoff (ready
+   * at once, or dead when it was the last attempt); returns how many. Run by an instance as it
+   * shuts down.
+   */
+  releaseOwnedLeases(owner: string, now: number): Promise<number>;
+  /**
+   * The message as of `now`: a lease that ran out reads as what its expiry makes it (ready after
+   * backoff, or dead), not as leased.
+   */
   get(queue: string, id: string, now: number): Promise<MessageRecord | null>;
 }
 

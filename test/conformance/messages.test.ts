@@ -151,7 +151,7 @@ describe("ack, nack and extend", () => {
       [leased[0]!.receipt, "r1.zz.1", leased[1]!.receipt, leased[0]!.receipt],
       T0,
     );
-    expect(outcomes).toEqual(["ok", "lease_lost", "ok", "lease_lost"]);
+    expect(outcomes).toEqual(["ok", "invalid_receipt", "ok", "lease_lost"]);
   });
 });
 

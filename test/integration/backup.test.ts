@@ -109,7 +109,7 @@ describe("millrace backup and restore", () => {
 
     // Restoring while the server runs is refused, and changes nothing.
     const refused = await runCli(["restore", "--data-dir", dataDir, backupFile]);
-    expect(refused.code).toBe(69);
+    expect(refused.code).toBe(75);
     expect(refused.stderr).toContain("systemctl stop millrace");
     expect(await readyCount(url)).toBe(published.length);
 

@@ -5,6 +5,7 @@ import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json } from "../route.ts";
 import { QueueParams, RedriveBody } from "../schemas.ts";
 import { messageRecordView } from "../views.ts";
+import { DeadLetterPage, Purged, Redriven } from "../response-schemas.ts";
 
 const TAG = "dead letters";
 const ADMIN = { scopes: ["admin"], resource: "queue" } as const;
@@ -20,7 +21,9 @@ export function deadLetterRoutes(broker: Broker) {
       access: ADMIN,
       params: QueueParams,
       query: PageQuery,
-      responses: { 200: { description: "one page of dead letters; follow nextCursor until it is null" } },
+      responses: {
+        200: { description: "one page of dead letters; follow nextCursor until it is null", schema: DeadLetterPage },
+      },
       handle: async ({ params, query }) => {
         const after = openDeadLetterCursor(query.after);
         const page = await broker.listDead(params.queue, after, parseLimit(query.limit));
@@ -36,7 +39,11 @@ export function deadLetterRoutes(broker: Broker) {
       access: ADMIN,
       params: QueueParams,
       body: RedriveBody,
-      responses: { 200: { description: "how many dead letters became ready" } },
+      requestExamples: {
+        some: { summary: "these dead letters", value: { ids: ["0193f2a1-7c4e-7d2a-9b1e-3f5c2d8a6e10"] } },
+        all: { summary: "every dead letter", value: { all: true } },
+      },
+      responses: { 200: { description: "how many dead letters became ready", schema: Redriven } },
       handle: async ({ params, body }) => {
         if ((body.ids === undefined) === (body.all !== true)) {
           throw invalidField("ids", 'give either ids (a list of message ids) or "all": true');
@@ -52,7 +59,7 @@ export function deadLetterRoutes(broker: Broker) {
       tag: TAG,
       access: ADMIN,
       params: QueueParams,
-      responses: { 200: { description: "how many dead letters were deleted" } },
+      responses: { 200: { description: "how many dead letters were deleted", schema: Purged } },
       handle: async ({ params }) => json({ purged: await broker.purgeDead(params.queue) }),
     }),
   ];

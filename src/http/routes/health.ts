@@ -1,6 +1,7 @@
 import { defineRoute, json } from "../route.ts";
 import type { Service } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
+import { HealthDetail, Live, Readiness } from "../response-schemas.ts";
 
 const TAG = "health";
 
@@ -56,7 +57,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
       summary: "The process is up",
       tag: TAG,
       access: PUBLIC,
-      responses: { 200: { description: "alive" } },
+      responses: { 200: { description: "alive", schema: Live } },
       handle: () => json({ status: "ok" }),
     }),
     defineRoute({
@@ -67,7 +68,10 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
         "200 when the database answers and background services run; 503 while starting, draining, or when either fails",
       tag: TAG,
       access: PUBLIC,
-      responses: { 200: { description: "ready" }, 503: { description: "not ready; status says why" } },
+      responses: {
+        200: { description: "ready", schema: Readiness },
+        503: { description: "not ready; status says why", schema: Readiness },
+      },
       handle: async () => {
         const { ready, status, stopped } = await readiness(store, lifecycle);
         return json(status === "services_stopped" ? { status, stopped } : { status }, ready ? 200 : 503);
@@ -80,7 +84,10 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
       summary: "Liveness and readiness in detail",
       tag: TAG,
       access: PUBLIC,
-      responses: { 200: { description: "ready" }, 503: { description: "not ready" } },
+      responses: {
+        200: { description: "ready", schema: HealthDetail },
+        503: { description: "not ready; status says why", schema: HealthDetail },
+      },
       handle: async () => {
         const { ready, status, phase, database, services } = await readiness(store, lifecycle);
         return json(

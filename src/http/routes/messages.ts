@@ -4,6 +4,7 @@ import { invalidField } from "../../domain/errors.ts";
 import { defineRoute, json } from "../route.ts";
 import { AckBody, ExtendBody, NackBody, PublishBody, QueueParams, ReceiveBody } from "../schemas.ts";
 import { leasedMessagesJson, messageRecordView } from "../views.ts";
+import { LeaseResults, MessageRecord, PublishResponse, ReceiveResult } from "../response-schemas.ts";
 
 const TAG = "messages";
 const CONSUME = { scopes: ["consume"], resource: "queue" } as const;
@@ -19,9 +20,28 @@ export function messageRoutes(broker: Broker) {
       access: { scopes: ["publish"], resource: "queue" },
       params: QueueParams,
       body: PublishBody,
+      requestExamples: {
+        single: {
+          summary: "one JSON message",
+          value: { body: { orderId: 42, total: "19.90" }, headers: { type: "order.paid" } },
+        },
+        batch: {
+          summary: "a batch, one delayed and one in an ordering group",
+          value: {
+            messages: [
+              { body: { orderId: 42 }, delaySeconds: 60 },
+              { body: { orderId: 43 }, groupId: "customer-7", dedupId: "order-43" },
+            ],
+          },
+        },
+        bytes: { summary: "bytes as base64", value: { bodyBase64: "aGVsbG8=" } },
+      },
       responses: {
-        200: { description: "every message was a duplicate of one published within the dedup window" },
-        201: { description: "published and durable" },
+        200: {
+          description: "every message was a duplicate of one published within the dedup window",
+          schema: PublishResponse,
+        },
+        201: { description: "published and durable", schema: PublishResponse },
       },
       handle: async ({ params, body, request }) => {
         const { messages, ...single } = body;
@@ -46,19 +66,30 @@ export function messageRoutes(broker: Broker) {
       access: CONSUME,
       params: QueueParams,
       body: ReceiveBody,
+      requestExamples: {
+        longPoll: {
+          summary: "up to 10 messages, waiting up to 20 s for some",
+          value: { max: 10, waitSeconds: 20, visibilityTimeoutSeconds: 60 },
+        },
+      },
       bodyOptional: true,
-      responses: { 200: { description: "the leased messages, possibly none" } },
+      responses: { 200: { description: "the leased messages, possibly none", schema: ReceiveResult } },
       handle: async ({ params, body, request, server }) => {
         const waitSeconds = body?.waitSeconds ?? 0;
         // A long-poll is silent on the wire while it waits; keep Bun's idle timer from cutting it.
         if (waitSeconds > 0) server.timeout(request, 0);
-        const messages = await broker.receive(params.queue, {
-          max: body?.max ?? 1,
-          waitSeconds,
-          ...(body?.visibilityTimeoutSeconds === undefined
-            ? {}
-            : { visibilityTimeoutSeconds: body.visibilityTimeoutSeconds }),
-        });
+        const messages = await broker.receive(
+          params.queue,
+          {
+            max: body?.max ?? 1,
+            waitSeconds,
+            ...(body?.visibilityTimeoutSeconds === undefined
+              ? {}
+              : { visibilityTimeoutSeconds: body.visibilityTimeoutSeconds }),
+          },
+          // Aborted when the client goes away: the broker stops waiting and gives back what it leased.
+          request.signal,
+        );
         return new Response(leasedMessagesJson(messages), { headers: { "content-type": "application/json" } });
       },
     }),
@@ -71,7 +102,8 @@ export function messageRoutes(broker: Broker) {
       access: CONSUME,
       params: QueueParams,
       body: AckBody,
-      responses: { 200: { description: "one result per receipt, in order" } },
+      requestExamples: { ack: { summary: "the receipts from /receive", value: { receipts: ["r1.2n.1", "r1.2o.1"] } } },
+      responses: { 200: { description: "one result per receipt, in order", schema: LeaseResults } },
       handle: async ({ params, body }) => resultsView(body.receipts, await broker.ack(params.queue, body.receipts)),
     }),
     defineRoute({
@@ -83,7 +115,14 @@ export function messageRoutes(broker: Broker) {
       access: CONSUME,
       params: QueueParams,
       body: NackBody,
-      responses: { 200: { description: "one result per receipt, in order" } },
+      requestExamples: {
+        retryLater: {
+          summary: "retry in 30 s, recording why",
+          value: { receipts: ["r1.2n.1"], delaySeconds: 30, error: "payment service timed out" },
+        },
+        backoff: { summary: "retry after the queue's backoff", value: { receipts: ["r1.2n.1"] } },
+      },
+      responses: { 200: { description: "one result per receipt, in order", schema: LeaseResults } },
       handle: async ({ params, body }) =>
         resultsView(
           body.receipts,
@@ -99,7 +138,13 @@ export function messageRoutes(broker: Broker) {
       access: CONSUME,
       params: QueueParams,
       body: ExtendBody,
-      responses: { 200: { description: "one result per receipt, in order" } },
+      requestExamples: {
+        extend: {
+          summary: "keep working for 5 more minutes",
+          value: { receipts: ["r1.2n.1"], visibilityTimeoutSeconds: 300 },
+        },
+      },
+      responses: { 200: { description: "one result per receipt, in order", schema: LeaseResults } },
       handle: async ({ params, body }) =>
         resultsView(
           body.receipts,
@@ -114,7 +159,7 @@ export function messageRoutes(broker: Broker) {
       tag: TAG,
       access: CONSUME,
       params: t.Object({ queue: QueueParams.properties.queue, id: t.String({ minLength: 1, maxLength: 64 }) }),
-      responses: { 200: { description: "the message" } },
+      responses: { 200: { description: "the message", schema: MessageRecord } },
       handle: async ({ params }) => json(messageRecordView(await broker.getMessage(params.queue, params.id))),
     }),
   ];

@@ -3,6 +3,7 @@ import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { QueueParams, QueueSettingsBody } from "../schemas.ts";
 import { queueView } from "../views.ts";
+import { Purged, Queue, QueuePage } from "../response-schemas.ts";
 
 const TAG = "queues";
 
@@ -16,7 +17,7 @@ export function queueRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["admin"] },
       query: PageQuery,
-      responses: { 200: { description: "one page of queues; follow nextCursor until it is null" } },
+      responses: { 200: { description: "one page of queues; follow nextCursor until it is null", schema: QueuePage } },
       handle: async ({ query, principal }) => {
         const page = await broker.listQueues(query.after ?? null, parseLimit(query.limit), (name) =>
           principalAllows(principal, name),
@@ -33,8 +34,23 @@ export function queueRoutes(broker: Broker) {
       access: { scopes: ["admin"], resource: "queue" },
       params: QueueParams,
       body: QueueSettingsBody,
+      requestExamples: {
+        defaults: { summary: "create with the defaults", value: {} },
+        tuned: {
+          summary: "longer leases, fewer attempts, a bound",
+          value: {
+            visibilityTimeoutSeconds: 120,
+            maxAttempts: 5,
+            backoff: { baseMs: 500, maxMs: 30000, multiplier: 2, jitter: "full" },
+            maxMessages: 100000,
+          },
+        },
+      },
       bodyOptional: true,
-      responses: { 200: { description: "updated" }, 201: { description: "created" } },
+      responses: {
+        200: { description: "updated", schema: Queue },
+        201: { description: "created", schema: Queue },
+      },
       handle: async ({ params, body }) => {
         const { queue, created } = await broker.putQueue(params.queue, body ?? {});
         return json(queueView(queue), created ? 201 : 200);
@@ -48,7 +64,7 @@ export function queueRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["publish", "consume", "admin"], resource: "queue" },
       params: QueueParams,
-      responses: { 200: { description: "the queue" } },
+      responses: { 200: { description: "the queue", schema: Queue } },
       handle: async ({ params }) => json(queueView(await broker.getQueue(params.queue))),
     }),
     defineRoute({
@@ -73,7 +89,7 @@ export function queueRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["admin"], resource: "queue" },
       params: QueueParams,
-      responses: { 200: { description: "how many messages were dropped" } },
+      responses: { 200: { description: "how many messages were dropped", schema: Purged } },
       handle: async ({ params }) => json({ purged: await broker.purgeQueue(params.queue) }),
     }),
   ];

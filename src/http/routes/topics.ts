@@ -5,6 +5,7 @@ import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
 import { subscriptionView, topicView } from "../views.ts";
+import { EventResult, Subscription, SubscriptionList, Topic, TopicPage } from "../response-schemas.ts";
 
 const TAG = "topics";
 const ADMIN = { scopes: ["admin"], resource: "topic" } as const;
@@ -20,7 +21,7 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: { scopes: ["admin"] },
       query: PageQuery,
-      responses: { 200: { description: "one page of topics; follow nextCursor until it is null" } },
+      responses: { 200: { description: "one page of topics; follow nextCursor until it is null", schema: TopicPage } },
       handle: async ({ query, principal }) => {
         const page = await broker.listTopics(query.after ?? null, parseLimit(query.limit), (name) =>
           principalAllows(principal, name),
@@ -36,7 +37,10 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: ADMIN,
       params: TopicParams,
-      responses: { 200: { description: "it existed" }, 201: { description: "created" } },
+      responses: {
+        200: { description: "it existed", schema: Topic },
+        201: { description: "created", schema: Topic },
+      },
       handle: async ({ params }) => {
         const { topic, created } = await broker.putTopic(params.topic);
         return json(topicView(topic), created ? 201 : 200);
@@ -50,7 +54,7 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: ADMIN,
       params: TopicParams,
-      responses: { 200: { description: "the topic" } },
+      responses: { 200: { description: "the topic", schema: Topic } },
       handle: async ({ params }) => json(topicView(await broker.getTopic(params.topic))),
     }),
     defineRoute({
@@ -75,7 +79,7 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: ADMIN,
       params: TopicParams,
-      responses: { 200: { description: "the subscriptions, by name" } },
+      responses: { 200: { description: "the subscriptions, by name", schema: SubscriptionList } },
       handle: async ({ params, principal }) => {
         const subscriptions = await broker.listSubscriptions(params.topic);
         return json({
@@ -95,7 +99,17 @@ export function topicRoutes(broker: Broker) {
       access: ADMIN,
       params: SubscriptionParams,
       body: SubscriptionBody,
-      responses: { 200: { description: "updated" }, 201: { description: "created" } },
+      requestExamples: {
+        all: { summary: "every event into queue billing", value: { queue: "billing" } },
+        filtered: {
+          summary: "only paid and refunded orders",
+          value: { queue: "billing", filter: { type: ["order.paid", "order.refunded"] } },
+        },
+      },
+      responses: {
+        200: { description: "updated", schema: Subscription },
+        201: { description: "created", schema: Subscription },
+      },
       handle: async ({ params, body, principal }) => {
         // Binding a topic to a queue lets its events into that queue: the queue must be allowed too.
         if (principal && !principal.queues.allows(body.queue)) throw nameNotAllowed(principal, body.queue);
@@ -119,7 +133,7 @@ export function topicRoutes(broker: Broker) {
       tag: TAG,
       access: ADMIN,
       params: SubscriptionParams,
-      responses: { 200: { description: "the subscription" } },
+      responses: { 200: { description: "the subscription", schema: Subscription } },
       handle: async ({ params, principal }) => {
         const subscription = await broker.getSubscription(params.topic, params.name);
         if (principal && !principal.queues.allows(subscription.queue)) {
@@ -156,7 +170,13 @@ export function topicRoutes(broker: Broker) {
       access: { scopes: ["publish"], resource: "topic" },
       params: TopicParams,
       body: MessageBody,
-      responses: { 201: { description: "written to every matching queue" } },
+      requestExamples: {
+        event: {
+          summary: "an event that subscriptions filter on by its type header",
+          value: { body: { orderId: 42 }, headers: { type: "order.paid" } },
+        },
+      },
+      responses: { 201: { description: "written to every matching queue", schema: EventResult } },
       handle: async ({ params, body, request, principal }) => {
         const deliveries = await broker.publishEvent(
           params.topic,

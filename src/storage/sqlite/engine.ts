@@ -18,7 +18,7 @@ export class SqliteEngine {
   constructor(readonly db: Database) {
     const ctx = new SqliteContext(db);
     const lifecycle = new MessageLifecycle(ctx);
-    this.queues = new SqliteQueueStore(ctx);
+    this.queues = new SqliteQueueStore(ctx, lifecycle);
     this.messages = new SqliteMessageStore(ctx, lifecycle);
     this.deadLetters = new SqliteDeadLetterStore(ctx, lifecycle);
     this.topics = new SqliteTopicStore(ctx, this.messages);

@@ -78,6 +78,15 @@ export class MessageLifecycle {
     return live === null ? 0 : 3;
   }
 
+  /** One lease that ran out: a failed attempt as of its expiry, counted for metrics. */
+  expireLease(row: LeasedRow & { lease_expires_at: number }): void {
+    const record = this.ctx.findQueue(row.queue);
+    if (!record) return;
+    this.ctx.countTransition(row.queue, "expired");
+    // The attempt failed when the lease ran out, not when we noticed: back off from then.
+    this.fail(row, record, "lease expired before the consumer acked or nacked it", null, row.lease_expires_at);
+  }
+
   /** Expired leases of one queue (or all, when `queue` is null) fail with a lease-expiry error. */
   releaseExpired(queue: string | null, now: number, limit: number): number {
     const rows =
@@ -92,13 +101,7 @@ export class MessageLifecycle {
               "SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages WHERE queue = ? AND state = 1 AND lease_expires_at <= ? LIMIT ?",
             )
             .all(queue, now, limit);
-    for (const row of rows) {
-      const record = this.ctx.findQueue(row.queue);
-      if (!record) continue;
-      this.ctx.countTransition(row.queue, "expired");
-      // The attempt failed when the lease ran out, not when we noticed: back off from then.
-      this.fail(row, record, "lease expired before the consumer acked or nacked it", null, row.lease_expires_at);
-    }
+    for (const row of rows) this.expireLease(row);
     return rows.length;
   }
 }

@@ -1,6 +1,7 @@
 import { queueFull } from "../../domain/errors.ts";
 import { newMessageId } from "../../domain/ids.ts";
 import {
+  MessageState,
   stateName,
   type LeaseOutcome,
   type LeasedMessage,
@@ -8,7 +9,7 @@ import {
   type NewMessage,
   type PublishResult,
 } from "../../domain/message.ts";
-import { decodeReceipt, encodeReceipt, type ReceiptParts } from "../../domain/receipt.ts";
+import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
 import type { ExtendItem, MessageStore, NackItem, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -31,6 +32,8 @@ export interface MessageRow {
   attempts: number;
   lease_generation: number;
   lease_expires_at: number | null;
+  lease_token: Uint8Array | null;
+  lease_owner: string | null;
   enqueued_at: number;
   last_error: string | null;
   dead_at: number | null;
@@ -104,49 +107,63 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     return results;
   }
 
-  lease(queue: string, max: number, visibilityMs: number | null, now: number): LeasedMessage[] {
+  lease(
+    queue: string,
+    max: number,
+    visibilityMs: number | null,
+    now: number,
+    owner: string | null = null,
+  ): LeasedMessage[] {
     const record = this.ctx.requireQueue(queue);
     this.lifecycle.releaseExpired(queue, now, EXPIRED_LEASES_PER_RECEIVE);
     const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
     const rows = this.ctx.db
-      .query<MessageRow, [number, string, number, number]>(
+      .query<MessageRow, [number, string | null, string, number, number]>(
         `UPDATE messages
-            SET state = 1, attempts = attempts + 1, lease_generation = lease_generation + 1, lease_expires_at = ?1
+            SET state = 1, attempts = attempts + 1, lease_generation = lease_generation + 1,
+                lease_expires_at = ?1, lease_owner = ?2
           WHERE seq IN (SELECT seq FROM messages
-                         WHERE queue = ?2 AND state = 0 AND available_at <= ?3
-                         ORDER BY priority DESC, available_at, seq LIMIT ?4)
+                         WHERE queue = ?3 AND state = 0 AND available_at <= ?4
+                         ORDER BY priority DESC, available_at, seq LIMIT ?5)
           RETURNING *`,
       )
-      .all(expiresAt, queue, now, max);
+      .all(expiresAt, owner, queue, now, max);
+    // The token comes from the OS CSPRNG in this process (not SQLite's randomblob), one UPDATE
+    // by primary key per leased row, on the page the claim just wrote.
+    const setToken = this.ctx.db.query<never, [Uint8Array, number]>(
+      "UPDATE messages SET lease_token = ? WHERE seq = ?",
+    );
     // RETURNING gives no order guarantee; hand messages out in claim order.
     rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
-    return rows.map((row) => ({
-      id: row.id,
-      receipt: encodeReceipt(row.seq, row.lease_generation),
-      body: row.body,
-      bodyIsBinary: row.body_is_binary === 1,
-      headers: row.headers,
-      priority: row.priority,
-      groupId: row.group_id,
-      attempts: row.attempts,
-      enqueuedAt: row.enqueued_at,
-      leaseExpiresAt: expiresAt,
-      lastError: row.last_error,
-    }));
+    const tokens = newLeaseTokens(rows.length);
+    return rows.map((row, index) => {
+      const token = tokens[index]!;
+      setToken.run(token, row.seq);
+      return {
+        id: row.id,
+        receipt: encodeReceipt(row.seq, row.lease_generation, token),
+        body: row.body,
+        bodyIsBinary: row.body_is_binary === 1,
+        headers: row.headers,
+        priority: row.priority,
+        groupId: row.group_id,
+        attempts: row.attempts,
+        enqueuedAt: row.enqueued_at,
+        leaseExpiresAt: expiresAt,
+        lastError: row.last_error,
+      };
+    });
   }
 
   ack(queue: string, receipts: string[], now: number): LeaseOutcome[] {
-    const remove = this.ctx.db.query<{ group_id: string | null }, [number, string, number, number]>(
-      `DELETE FROM messages WHERE seq = ? AND queue = ? AND state = 1 AND lease_generation = ? AND lease_expires_at > ?
-       RETURNING group_id`,
-    );
+    const remove = this.ctx.db.query("DELETE FROM messages WHERE seq = ?");
     let removed = 0;
     const outcomes = receipts.map((receipt): LeaseOutcome => {
-      const parts = decodeReceipt(receipt);
-      const row = parts && remove.get(parts.seq, queue, parts.generation, now);
-      if (!row) return "lease_lost";
+      const held = this.heldLease(queue, receipt, now);
+      if (typeof held === "string") return held;
+      remove.run(held.seq);
       removed += 1;
-      if (row.group_id !== null) this.lifecycle.promoteGroup(queue, row.group_id);
+      if (held.group_id !== null) this.lifecycle.promoteGroup(queue, held.group_id);
       return "ok";
     });
     this.ctx.adjustLiveCount(queue, -removed);
@@ -156,42 +173,79 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
   nack(queue: string, items: NackItem[], now: number): LeaseOutcome[] {
     const record = this.ctx.requireQueue(queue);
     return items.map((item): LeaseOutcome => {
-      const row = this.heldLease(queue, decodeReceipt(item.receipt), now);
-      if (!row) return "lease_lost";
-      this.lifecycle.fail(row, record, item.error, item.delayMs, now);
+      const held = this.heldLease(queue, item.receipt, now);
+      if (typeof held === "string") return held;
+      this.lifecycle.fail(held, record, item.error, item.delayMs, now);
       return "ok";
     });
   }
 
   extend(queue: string, items: ExtendItem[], now: number): LeaseOutcome[] {
-    const update = this.ctx.db.query(
-      `UPDATE messages SET lease_expires_at = ?
-        WHERE seq = ? AND queue = ? AND state = 1 AND lease_generation = ? AND lease_expires_at > ?`,
-    );
+    const update = this.ctx.db.query("UPDATE messages SET lease_expires_at = ? WHERE seq = ?");
     return items.map((item): LeaseOutcome => {
-      const parts = decodeReceipt(item.receipt);
-      if (!parts) return "lease_lost";
-      const changed = update.run(now + item.visibilityMs, parts.seq, queue, parts.generation, now).changes;
-      return changed > 0 ? "ok" : "lease_lost";
+      const held = this.heldLease(queue, item.receipt, now);
+      if (typeof held === "string") return held;
+      update.run(now + item.visibilityMs, held.seq);
+      return "ok";
     });
   }
 
+  returnUndelivered(queue: string, receipts: string[], now: number): LeaseOutcome[] {
+    // available_at is left as it was (at or before the lease), so the message keeps its place in line.
+    const giveBack = this.ctx.db.query(
+      `UPDATE messages SET state = 0, attempts = attempts - 1, lease_expires_at = NULL, lease_token = NULL, lease_owner = NULL
+        WHERE seq = ?`,
+    );
+    return receipts.map((receipt): LeaseOutcome => {
+      const held = this.heldLease(queue, receipt, now);
+      if (typeof held === "string") return held;
+      giveBack.run(held.seq);
+      return "ok";
+    });
+  }
+
+  releaseOwnedLeases(owner: string, now: number): number {
+    const rows = this.ctx.db
+      .query<LeasedRow, [string, number]>(
+        "SELECT seq, queue, attempts, group_id FROM messages WHERE state = 1 AND lease_owner = ? AND lease_expires_at > ?",
+      )
+      .all(owner, now);
+    for (const row of rows) {
+      const record = this.ctx.findQueue(row.queue);
+      if (!record) continue;
+      this.lifecycle.fail(row, record, "the broker instance holding the lease shut down before it was acked", 0, now);
+    }
+    return rows.length;
+  }
+
   get(queue: string, id: string, now: number): MessageRecord | null {
-    const row = this.ctx.db
-      .query<MessageRow, [string, string]>("SELECT * FROM messages WHERE id = ? AND queue = ?")
-      .get(id, queue);
+    const select = this.ctx.db.query<MessageRow, [string, string]>("SELECT * FROM messages WHERE id = ? AND queue = ?");
+    const row = select.get(id, queue);
+    if (row?.state === MessageState.leased && row.lease_expires_at !== null && row.lease_expires_at <= now) {
+      // The sweeper would turn this lease over within a second; do it now, so the state read is
+      // what the message is (ready after backoff, or dead), not what it was.
+      this.lifecycle.expireLease({ ...row, lease_expires_at: row.lease_expires_at });
+      const settled = select.get(id, queue);
+      return settled ? toMessageRecord(settled, now) : null;
+    }
     return row ? toMessageRecord(row, now) : null;
   }
 
-  /** The row behind a receipt, only while that very lease is still held (fencing). */
-  private heldLease(queue: string, parts: ReceiptParts | null, now: number): LeasedRow | null {
-    if (!parts) return null;
-    return this.ctx.db
-      .query<LeasedRow, [number, string, number, number]>(
-        `SELECT seq, queue, attempts, group_id FROM messages
+  /**
+   * The row behind a receipt while that very lease is still held (fencing by generation) and
+   * the caller presents its token; otherwise why not.
+   */
+  private heldLease(queue: string, receipt: string, now: number): LeasedRow | "lease_lost" | "invalid_receipt" {
+    const parts = decodeReceipt(receipt);
+    if (!parts) return "invalid_receipt";
+    const row = this.ctx.db
+      .query<LeasedRow & { lease_token: Uint8Array | null }, [number, string, number, number]>(
+        `SELECT seq, queue, attempts, group_id, lease_token FROM messages
           WHERE seq = ? AND queue = ? AND state = 1 AND lease_generation = ? AND lease_expires_at > ?`,
       )
       .get(parts.seq, queue, parts.generation, now);
+    if (!row || !leaseTokenMatches(row.lease_token, parts.token)) return "lease_lost";
+    return row;
   }
 
   private findDedup(queue: string, dedupId: string, now: number): string | null {

@@ -5,10 +5,17 @@ import { applySettingsPatch, DEFAULT_QUEUE_SETTINGS, type QueueSettingsPatch } f
 import type { QueueRecord, QueueStore, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import { toQueueRecord } from "./context.ts";
+import type { MessageLifecycle } from "./lifecycle.ts";
 import * as schema from "./schema.ts";
 
+/** Expired leases turned over before stats are counted; bounded like the sweeper's batch, which does the rest. */
+const EXPIRED_LEASES_PER_STATS = 1000;
+
 export class SqliteQueueStore implements Synchronous<QueueStore> {
-  constructor(private readonly ctx: SqliteContext) {}
+  constructor(
+    private readonly ctx: SqliteContext,
+    private readonly lifecycle: MessageLifecycle,
+  ) {}
 
   put(name: string, patch: QueueSettingsPatch, now: number): { queue: QueueRecord; created: boolean } {
     const existing = this.ctx.findQueue(name);
@@ -57,6 +64,9 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
 
   stats(name: string, now: number): QueueStats {
     if (!this.ctx.findQueue(name)) throw queueNotFound(name);
+    // Leases that ran out count as what they now are, not as leased (an index range that is
+    // usually empty).
+    this.lifecycle.releaseExpired(name, now, EXPIRED_LEASES_PER_STATS);
     const row = this.ctx.db
       .query<StatsRow, [number, string]>(
         `SELECT SUM(state = 0 AND available_at <= ?1) AS ready,
@@ -72,6 +82,7 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
   }
 
   statsAll(now: number): Array<{ queue: string; stats: QueueStats }> {
+    this.lifecycle.releaseExpired(null, now, EXPIRED_LEASES_PER_STATS);
     // One grouped pass over the claim index; queues without messages come from the LEFT JOIN.
     return this.ctx.db
       .query<StatsRow & { name: string }, [number]>(

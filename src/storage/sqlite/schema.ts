@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // The drizzle schema is the source of truth for the SQLite tables; `scripts/db-generate`
 // turns changes into SQL migrations under ./migrations, and `scripts/check-migrations`
@@ -35,6 +35,13 @@ export const messages = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     leaseGeneration: integer("lease_generation").notNull().default(0),
     leaseExpiresAt: integer("lease_expires_at"),
+    /**
+     * 16 random bytes drawn at every lease and carried in its receipt: (seq, generation) alone can
+     * be counted, so only the holder of the token may settle the lease. NULL when never leased.
+     */
+    leaseToken: blob("lease_token", { mode: "buffer" }),
+    /** The instance that holds the lease, so a stopping instance can give back exactly its own. */
+    leaseOwner: text("lease_owner"),
     enqueuedAt: integer("enqueued_at").notNull(),
     lastError: text("last_error"),
     deadAt: integer("dead_at"),

@@ -1,10 +1,14 @@
 import journal from "./meta/_journal.json";
 import init from "./0000_init.sql" with { type: "text" };
+import leaseTokenAndOwner from "./0001_lease_token_and_owner.sql" with { type: "text" };
 
 /**
  * Every migration drizzle-kit generated, embedded in the binary as text. Add the import of a
  * new file here; `src/storage/sqlite/migrate.test.ts` fails when this list and the journal differ.
  */
-export const SQLITE_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = [{ tag: "0000_init", sql: init }];
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = [
+  { tag: "0000_init", sql: init },
+  { tag: "0001_lease_token_and_owner", sql: leaseTokenAndOwner },
+];
 
 export const SQLITE_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);
