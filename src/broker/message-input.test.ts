@@ -37,6 +37,17 @@ describe("toNewMessage", () => {
     expect(toNewMessage({ body: 1, notBefore: "2000-01-01T00:00:00Z" }, "", NOW).availableAt).toBe(NOW);
   });
 
+  test("notBefore is at most 90 days ahead, like delaySeconds, and must be ISO 8601 with a zone", () => {
+    const limit = NOW + 90 * 86_400_000;
+    expect(toNewMessage({ body: 1, notBefore: new Date(limit).toISOString() }, "", NOW).availableAt).toBe(limit);
+    expect(toNewMessage({ body: 1, notBefore: "2023-11-15T00:00:00+01:00" }, "", NOW).availableAt).toBe(
+      Date.parse("2023-11-14T23:00:00Z"),
+    );
+    for (const notBefore of [new Date(limit + 1).toISOString(), "9999-01-01T00:00:00Z", "1", "2023-11-15T00:00:00"]) {
+      expect(fieldOf(() => toNewMessage({ body: 1, notBefore }, "messages[0]", NOW))).toBe("messages[0].notBefore");
+    }
+  });
+
   test("names the field of every mistake", () => {
     expect(fieldOf(() => toNewMessage({}, "messages[2]", NOW))).toBe("messages[2].body");
     expect(fieldOf(() => toNewMessage({ body: 1, bodyBase64: "AA==" }, "", NOW))).toBe("body");

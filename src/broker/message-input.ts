@@ -14,6 +14,13 @@ export interface MessageInput {
   dedupId?: string;
 }
 
+/** The same bound as delaySeconds (src/http/schemas.ts): a message waits at most 90 days. */
+export const MAX_DELAY_SECONDS = 90 * 24 * 3600;
+
+// A date (midnight UTC), or a date and time with a zone: a time without a zone would be read in
+// the server's local time zone, which differs between machines.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
+
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -39,16 +46,8 @@ export function toNewMessage(input: MessageInput, field: string, now: number): N
   }
   let availableAt = now;
   if (input.delaySeconds !== undefined) availableAt = now + input.delaySeconds * 1000;
-  if (input.notBefore !== undefined) {
-    const at = Date.parse(input.notBefore);
-    if (Number.isNaN(at)) {
-      throw invalidField(
-        `${prefix}notBefore`,
-        `"${input.notBefore}" is not a timestamp; use ISO 8601 like 2026-01-31T12:00:00Z`,
-      );
-    }
-    availableAt = Math.max(now, at);
-  }
+  if (input.notBefore !== undefined)
+    availableAt = Math.max(now, parseNotBefore(input.notBefore, `${prefix}notBefore`, now));
   return {
     body: input.bodyBase64 ?? JSON.stringify(input.body),
     bodyIsBinary: input.bodyBase64 !== undefined,
@@ -58,4 +57,22 @@ export function toNewMessage(input: MessageInput, field: string, now: number): N
     groupId: input.groupId ?? null,
     dedupId: input.dedupId ?? null,
   };
+}
+
+function parseNotBefore(raw: string, field: string, now: number): number {
+  const at = ISO_8601.test(raw) ? Date.parse(raw) : NaN;
+  if (Number.isNaN(at)) {
+    throw invalidField(
+      field,
+      `"${raw.slice(0, 64)}" is not an ISO 8601 time with a zone; write it like 2026-01-31T12:00:00Z or 2026-01-31T13:00:00+01:00`,
+    );
+  }
+  const latest = now + MAX_DELAY_SECONDS * 1000;
+  if (at > latest) {
+    throw invalidField(
+      field,
+      `is more than 90 days ahead (at most ${new Date(latest).toISOString()}, like delaySeconds); publish it later instead`,
+    );
+  }
+  return at;
 }

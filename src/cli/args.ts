@@ -5,7 +5,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value, so `--help queues` does not swallow `queues`. */
-const SWITCHES = new Set(["--help", "-h", "--all", "--yes", "--json", "--docs"]);
+const SWITCHES = new Set(["--help", "-h", "--all", "--yes", "--json", "--docs", "--no-delivery"]);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];
@@ -32,6 +32,12 @@ export function parseArgs(argv: string[]): ParsedArgs {
 /** sysexits(3); `tempfail` (75): the data directory is held by another process, try again once it stopped. */
 export const EXIT = { ok: 0, failure: 1, usage: 64, unavailable: 69, software: 70, tempfail: 75, config: 78 } as const;
 
+/** Bad command-line use: the message and the command's help go to stderr, exit 64. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+/** The broker cannot be reached, or answered 503: exit 69, so scripts can retry later. */
+export class UnavailableError extends Error {
+  override readonly name = "UnavailableError";
 }

@@ -1,5 +1,7 @@
-import { EXIT, parseArgs, UsageError } from "./args.ts";
-import { dlqCommand, queuesCommand } from "./admin-commands.ts";
+import { EXIT, parseArgs, UnavailableError, UsageError } from "./args.ts";
+import { dlqCommand } from "./dlq-command.ts";
+import { queuesCommand } from "./queues-command.ts";
+import { topicsCommand } from "./topics-command.ts";
 import { backupCommand } from "./backup.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keysCommand } from "./keys-command.ts";
@@ -14,6 +16,7 @@ const COMMANDS: Command[] = [
   configCommand,
   queuesCommand,
   dlqCommand,
+  topicsCommand,
   keysCommand,
   backupCommand,
   restoreCommand,
@@ -22,7 +25,7 @@ const COMMANDS: Command[] = [
 
 function usage(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`);
-  return `usage: millrace <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\nRun \`millrace <command> --help\` for a command's flags.`;
+  return `usage: millrace <command> [flags]\n\ncommands:\n${lines.join("\n")}\n\nRun \`millrace <command> --help\` (or \`millrace help <command>\`) for its flags.`;
 }
 
 /** Runs the CLI and resolves to the exit code; never calls process.exit itself. */
@@ -35,10 +38,21 @@ export async function runCli(
   },
 ): Promise<number> {
   const args = parseArgs(argv);
-  const name = args.positionals[0];
-  if (!name || name === "help") {
-    (name ? io.out : io.err)(usage());
-    return name ? EXIT.ok : EXIT.usage;
+  const [name, topic] = args.positionals;
+  // Help that was asked for is output (stdout, exit 0); help shown because of a mistake is an error.
+  if (name === undefined || name === "help") {
+    const wanted = name === "help" ? topic : undefined;
+    const target = wanted === undefined ? undefined : COMMANDS.find((c) => c.name === wanted);
+    if (wanted !== undefined && !target) {
+      io.err(`unknown command "${wanted}"\n\n${usage()}`);
+      return EXIT.usage;
+    }
+    if (name === undefined && !args.flags["--help"]) {
+      io.err(usage());
+      return EXIT.usage;
+    }
+    io.out(target ? target.help : usage());
+    return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
@@ -57,6 +71,6 @@ export async function runCli(
       return EXIT.usage;
     }
     io.err(`millrace ${name}: ${(error as Error).message}`);
-    return EXIT.failure;
+    return error instanceof UnavailableError ? EXIT.unavailable : EXIT.failure;
   }
 }

@@ -1,17 +1,34 @@
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
+import { checkStartup, type StartupCheck } from "../config/start-checks.ts";
 import type { CommandContext } from "./command.ts";
 
 /** Loads configuration for a command; prints one line per problem and returns null when invalid. */
 export function configFor(context: CommandContext): Config | null {
+  return reported(context, () => loadConfig({ env: context.env, flags: context.args.flags }));
+}
+
+/**
+ * What `serve` and `check-config` both use, so that check-config refuses exactly what serve
+ * would refuse at start: the configuration, plus the start-time checks (see checkStartup).
+ */
+export function startupFor(context: CommandContext): StartupCheck | null {
+  return reported(context, () => checkStartup({ env: context.env, flags: context.args.flags }));
+}
+
+function reported<T>(context: CommandContext, load: () => T): T | null {
   try {
-    return loadConfig({ env: context.env, flags: context.args.flags });
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) context.err(`config error: ${problem}`);
-    context.err(
-      "fix the values above (in /etc/millrace/millrace.env under systemd) and try again; `millrace check-config` re-checks",
-    );
+    reportProblems(context, error.problems);
     return null;
   }
+}
+
+export function reportProblems(context: CommandContext, problems: string[]): void {
+  for (const problem of problems) context.err(`config error: ${problem}`);
+  context.err(
+    "fix the values above (in /etc/millrace/millrace.env under systemd) and try again; `millrace check-config` re-checks",
+  );
 }

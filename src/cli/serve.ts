@@ -1,10 +1,13 @@
-import { App } from "../app.ts";
+import { join } from "node:path";
+import { App, SQLITE_FILE_NAME } from "../app.ts";
+import type { Config } from "../config/schema.ts";
 import { SETTINGS } from "../config/schema.ts";
 import { createLogger, errorContext } from "../observability/logger.ts";
 import { DataDirLockedError } from "../storage/data-dir-lock.ts";
+import { VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
 import type { Command } from "./command.ts";
-import { configFor } from "./load-config.ts";
+import { startupFor } from "./load-config.ts";
 
 const flagHelp = Object.values(SETTINGS)
   .map((s) => `  ${s.flag.padEnd(28)} ${s.doc} (env ${s.env}, default ${s.defaultText})`)
@@ -15,9 +18,13 @@ export const serveCommand: Command = {
   summary: "run the broker (API and background services)",
   help: `usage: millrace serve [flags]\n\nRuns until SIGTERM or SIGINT, then drains gracefully; a second signal exits at once.\nSIGHUP re-reads the API keys file.\n\n${flagHelp}`,
   async run(context) {
-    const config = configFor(context);
-    if (!config) return EXIT.config;
+    const startup = startupFor(context);
+    if (!startup) return EXIT.config;
+    const { config } = startup;
     const logger = createLogger(config.logLevel);
+    for (const problem of startup.unknownVariables) {
+      logger.warn("unknown MILLRACE_* variable", { problem, hint: "`millrace check-config` refuses it" });
+    }
     const app = new App(config, logger);
     try {
       await app.start();
@@ -35,6 +42,8 @@ export const serveCommand: Command = {
       await app.stop().catch(() => undefined);
       return EXIT.software;
     }
+    // For a person at a terminal (scripts/run); the JSON "millrace ready" line is for machines.
+    context.err(readyLine(app, config));
     return new Promise<number>((resolve) => {
       let signalled = false;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -62,3 +71,11 @@ export const serveCommand: Command = {
     });
   },
 };
+
+/** `millrace 0.1.0 ready on http://127.0.0.1:7411 (sqlite at /var/lib/millrace/millrace.db)`. */
+export function readyLine(app: App, config: Config): string {
+  const store = config.databaseUrl === null ? `sqlite at ${join(config.dataDir, SQLITE_FILE_NAME)}` : "postgresql";
+  const where = config.mode === "worker" ? "in worker mode (no API)" : `on ${app.url}`;
+  const metrics = config.metrics && config.metricsListen ? `; metrics on ${app.metricsUrl}/metrics` : "";
+  return `millrace ${VERSION} ready ${where} (${store}${metrics})`;
+}

@@ -3,12 +3,13 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SQLITE_FILE_NAME } from "../app.ts";
 import { describeConfig } from "../config/load.ts";
+import { listenProblems } from "../config/start-checks.ts";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { openStore } from "../storage/open-store.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import { EXIT } from "./args.ts";
 import type { Command } from "./command.ts";
-import { configFor } from "./load-config.ts";
+import { configFor, reportProblems, startupFor } from "./load-config.ts";
 
 export const versionCommand: Command = {
   name: "version",
@@ -23,10 +24,25 @@ export const versionCommand: Command = {
 export const checkConfigCommand: Command = {
   name: "check-config",
   summary: "validate the configuration and exit 0, or 78 listing each problem",
-  help: "usage: millrace check-config [flags]\n\nValidates exactly as `serve` does at start.",
+  help: `usage: millrace check-config [flags]
+
+Runs the checks \`serve\` runs before it starts, and exits 78 where serve would: every setting
+(the same flags and MILLRACE_* variables as serve), the storage this build supports, and that
+the data directory can be created and written by this user (run it as the service user). A
+MILLRACE_* variable that is not a setting is an error here (serve only warns), with the nearest
+setting's name. It also tries the listen addresses: one that is not an address of this machine is
+an error; a port in use (by the running server, say) is only a note. Not checked: whether the
+database is reachable.`,
   async run(context) {
-    const config = configFor(context);
-    if (!config) return EXIT.config;
+    const startup = startupFor(context);
+    if (!startup) return EXIT.config;
+    const listen = listenProblems(startup.config);
+    for (const note of listen.notes) context.err(`note: ${note}`);
+    const problems = [...startup.unknownVariables, ...listen.problems];
+    if (problems.length > 0) {
+      reportProblems(context, problems);
+      return EXIT.config;
+    }
     context.out("configuration is valid");
     return EXIT.ok;
   },
@@ -47,10 +63,13 @@ export const configCommand: Command = {
 export const migrateCommand: Command = {
   name: "migrate",
   summary: "apply pending database migrations and exit (serve also does this at start)",
-  help: "usage: millrace migrate [flags]",
+  help: "usage: millrace migrate [flags]\n\nRuns the start-time checks of `serve` first (see `millrace check-config --help`).",
   async run(context) {
-    const config = configFor(context);
-    if (!config) return EXIT.config;
+    // The same refusals as serve (exit 78) rather than a failure half-way through opening the store.
+    const startup = startupFor(context);
+    if (!startup) return EXIT.config;
+    for (const problem of startup.unknownVariables) context.err(`warning: ${problem}`);
+    const { config } = startup;
     mkdirSync(config.dataDir, { recursive: true });
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     let lock: DataDirLock | null = null;

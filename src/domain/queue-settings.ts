@@ -1,3 +1,4 @@
+import { invalidField } from "./errors.ts";
 import type { BackoffPolicy } from "./retry-policy.ts";
 
 export interface DeliverySettings {
@@ -42,7 +43,41 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
 
 export const DELIVERY_DEFAULTS = { timeoutSeconds: 10, maxConcurrency: 8, maxPerSecond: 0 } as const;
 
+/** The largest maxMessages accepted: far above any real backlog, far below where counts lose precision. */
+export const MAX_MESSAGES_LIMIT = 1_000_000_000;
+
+/**
+ * The settings a PUT leads to. Throws a 400 naming the patched field when the result would be
+ * inconsistent, also when the conflict is with a value the queue already has.
+ */
 export function applySettingsPatch(current: QueueSettings, patch: QueueSettingsPatch): QueueSettings {
+  const next = merge(current, patch);
+  checkBackoff(next.backoff, current.backoff, patch.backoff ?? {});
+  if (patch.maxMessages !== undefined && !(patch.maxMessages >= 0 && patch.maxMessages <= MAX_MESSAGES_LIMIT)) {
+    throw invalidField("maxMessages", `must be a whole number from 0 (unbounded) to ${MAX_MESSAGES_LIMIT}`);
+  }
+  return next;
+}
+
+function checkBackoff(next: BackoffPolicy, current: BackoffPolicy, patch: Partial<BackoffPolicy>): void {
+  // A queue stored before this rule may conflict already; only a PUT that sets one side is refused.
+  if (next.baseMs <= next.maxMs || (patch.baseMs === undefined && patch.maxMs === undefined)) return;
+  // Name the field the request set; when it set both, baseMs is the one to lower.
+  if (patch.baseMs !== undefined) {
+    const max =
+      patch.maxMs !== undefined ? `backoff.maxMs (${next.maxMs})` : `the queue's backoff.maxMs (${current.maxMs})`;
+    throw invalidField(
+      "backoff.baseMs",
+      `${next.baseMs} is above ${max}; the first retry delay cannot exceed the longest, so lower baseMs or raise maxMs`,
+    );
+  }
+  throw invalidField(
+    "backoff.maxMs",
+    `${next.maxMs} is below the queue's backoff.baseMs (${current.baseMs}); the longest retry delay cannot be shorter than the first, so raise maxMs or lower baseMs too`,
+  );
+}
+
+function merge(current: QueueSettings, patch: QueueSettingsPatch): QueueSettings {
   return {
     visibilityTimeoutSeconds: patch.visibilityTimeoutSeconds ?? current.visibilityTimeoutSeconds,
     maxAttempts: patch.maxAttempts ?? current.maxAttempts,

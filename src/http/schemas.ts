@@ -1,5 +1,6 @@
 import { Type as t } from "@sinclair/typebox";
 import { NAME_PATTERN } from "../domain/names.ts";
+import { MAX_MESSAGES_LIMIT } from "../domain/queue-settings.ts";
 
 // Request schemas: the single source for validation and for /openapi.json.
 // Bounds are the broker's limits; each violation is answered with a 400 naming the field.
@@ -30,7 +31,7 @@ export const QueueSettingsBody = t.Object(
         { additionalProperties: false },
       ),
     ),
-    maxMessages: t.Optional(t.Integer({ minimum: 0, description: "0 means unbounded" })),
+    maxMessages: t.Optional(t.Integer({ minimum: 0, maximum: MAX_MESSAGES_LIMIT, description: "0 means unbounded" })),
     retentionSeconds: t.Optional(t.Integer({ minimum: 60, maximum: NINETY_DAYS_SECONDS })),
     dedupWindowSeconds: t.Optional(t.Integer({ minimum: 0, maximum: SEVEN_DAYS_SECONDS })),
     delivery: t.Optional(
@@ -38,10 +39,10 @@ export const QueueSettingsBody = t.Object(
         t.Null(),
         t.Object(
           {
-            url: t.String({ pattern: "^https?://[^\\s]+$", description: "http(s) URL the messages are POSTed to" }),
+            url: t.String({ pattern: "^https?://[^\\s]+$", description: "an http(s) URL the messages are POSTed to" }),
             secret: t.String({
               pattern: "^whsec_[A-Za-z0-9+/=]{16,}$",
-              description: "Standard Webhooks secret: whsec_ followed by base64",
+              description: "a Standard Webhooks secret: whsec_ followed by at least 16 base64 characters",
             }),
             timeoutSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 300 })),
             maxConcurrency: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
@@ -132,6 +133,7 @@ export const SubscriptionBody = t.Object(
         t.Record(
           t.String({ minLength: 1, maxLength: 256 }),
           t.Union([t.String(), t.Array(t.String(), { minItems: 1 })]),
+          { description: "header name -> the accepted value, or a list of accepted values" },
         ),
       ]),
     ),

@@ -35,6 +35,46 @@ describe("millrace CLI", () => {
     expect(help.out).toContain("millrace dlq redrive <queue>");
   });
 
+  test("help that was asked for goes to stdout with exit 0; help after a mistake to stderr with 64", async () => {
+    for (const argv of [["--help"], ["-h"], ["help"]]) {
+      const result = await cli(argv);
+      expect(result).toMatchObject({ code: 0, err: "" });
+      expect(result.out).toContain("usage: millrace <command>");
+    }
+    for (const argv of [
+      ["serve", "--help"],
+      ["help", "serve"],
+      ["topics", "-h"],
+      ["check-config", "--help"],
+    ]) {
+      const result = await cli(argv);
+      expect(result).toMatchObject({ code: 0, err: "" });
+      expect(result.out).toContain(`millrace ${argv.find((a) => !a.startsWith("-") && a !== "help")} `);
+    }
+    const bare = await cli([]);
+    expect(bare).toMatchObject({ code: 64, out: "" });
+    expect(bare.err).toContain("usage: millrace <command>");
+    expect((await cli(["help", "frobnicate"])).code).toBe(64);
+    const misuse = await cli(["queues", "show"]);
+    expect(misuse).toMatchObject({ code: 64, out: "" });
+    expect(misuse.err).toContain("missing queue name");
+  });
+
+  test("a broker answering 503 exits 69 too, so scripts can retry", async () => {
+    const draining = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => Response.json({ error: { code: "draining", message: "shutting down" } }, { status: 503 }),
+    });
+    try {
+      const result = await cli(["queues", "list", "--url", `http://127.0.0.1:${draining.port}`]);
+      expect(result.code).toBe(69);
+      expect(result.err).toContain("answered 503: shutting down");
+    } finally {
+      await draining.stop(true);
+    }
+  });
+
   test("check-config exits 78 with one line per bad variable; config redacts secrets", async () => {
     const bad = await cli(["check-config"], { MILLRACE_LISTEN: "nowhere", MILLRACE_LOG_LEVEL: "chatty" });
     expect(bad.code).toBe(78);
@@ -70,7 +110,7 @@ describe("millrace CLI", () => {
 
   test("an unreachable broker gets an error that says what to check", async () => {
     const result = await cli(["queues", "list", "--url", "http://127.0.0.1:1"]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(69);
     expect(result.err).toContain("cannot reach the broker at http://127.0.0.1:1");
     const missing = await cli(["queues", "show", "no-such-queue"]);
     expect(missing.code).toBe(1);

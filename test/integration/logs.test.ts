@@ -68,6 +68,8 @@ test("request lines carry their context; secrets, credentials and bodies never a
   const lines = output
     .split("\n")
     .filter(Boolean)
+    // Every line is JSON but the plain "millrace <version> ready on …" line serve prints on stderr.
+    .filter((line) => !/^millrace \S+ ready /.test(line))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
   for (const line of lines) {
     expect(typeof line.ts).toBe("string");
@@ -101,7 +103,7 @@ test("MILLRACE_LOG_LEVEL=warn writes nothing below warn", async () => {
   const levels = served
     .output()
     .split("\n")
-    .filter(Boolean)
+    .filter((line) => line !== "" && !/^millrace \S+ ready /.test(line))
     .map((line) => (JSON.parse(line) as { level: string }).level);
   expect(levels.filter((level) => level === "info" || level === "debug")).toEqual([]);
 }, 60_000);

@@ -1,4 +1,5 @@
 import type { Broker } from "../../broker/broker.ts";
+import { deadLetterCursor, openDeadLetterCursor } from "../../domain/dead-letter-cursor.ts";
 import { invalidField } from "../../domain/errors.ts";
 import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json } from "../route.ts";
@@ -24,8 +25,9 @@ export function deadLetterRoutes(broker: Broker) {
         200: { description: "one page of dead letters; follow nextCursor until it is null", schema: DeadLetterPage },
       },
       handle: async ({ params, query }) => {
-        const page = await broker.listDead(params.queue, query.after ?? null, parseLimit(query.limit));
-        return json({ messages: page.messages.map(messageRecordView), nextCursor: page.nextCursor });
+        const after = openDeadLetterCursor(query.after);
+        const page = await broker.listDead(params.queue, after, parseLimit(query.limit));
+        return json({ messages: page.messages.map(messageRecordView), nextCursor: deadLetterCursor(page.nextCursor) });
       },
     }),
     defineRoute({

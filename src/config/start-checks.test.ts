@@ -1,0 +1,52 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SQLITE_FILE_NAME } from "../app.ts";
+import { ConfigError } from "./load.ts";
+import { checkStartup, SQLITE_FILE } from "./start-checks.ts";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    checkStartup({ env, flags: {} });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("checkStartup", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "millrace-start-checks-"));
+
+  test("a PostgreSQL URL is refused while this build has no PostgreSQL store", () => {
+    const problems = problemsOf({ MILLRACE_DATABASE_URL: "postgres://u:hunter2@db/millrace" });
+    expect(problems).toEqual([
+      "MILLRACE_DATABASE_URL: PostgreSQL storage is not available in this build yet; unset it to use the embedded SQLite store",
+    ]);
+  });
+
+  test("a data dir that is a file, or under a file, is refused", () => {
+    const file = join(scratch, "not-a-dir");
+    writeFileSync(file, "");
+    expect(problemsOf({ MILLRACE_DATA_DIR: file })[0]).toStartWith(
+      `MILLRACE_DATA_DIR: ${file} exists and is not a directory`,
+    );
+    expect(problemsOf({ MILLRACE_DATA_DIR: join(file, "sub", "dir") })[0]).toContain("cannot be created");
+  });
+
+  test("a data dir that exists, or can be created, passes, and nothing is created", () => {
+    expect(problemsOf({ MILLRACE_DATA_DIR: scratch })).toEqual([]);
+    expect(problemsOf({ MILLRACE_DATA_DIR: join(scratch, "new", "deeper") })).toEqual([]);
+    const result = checkStartup({
+      env: { MILLRACE_DATA_DIR: join(scratch, "later"), MILLRACE_LISTNE: "x" },
+      flags: {},
+    });
+    expect(result.unknownVariables).toHaveLength(1);
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test("the SQLite file name is the one the App opens", () => {
+    expect(SQLITE_FILE).toBe(SQLITE_FILE_NAME);
+  });
+});
