@@ -28,6 +28,16 @@ export class SqliteEngine {
   ping(): void {
     this.db.query("SELECT 1").get();
   }
+
+  /**
+   * A real write with no net effect, so that readiness can tell when space has come back while
+   * no client is writing: the dirtied page must reach the WAL at COMMIT, which needs free space.
+   */
+  probeWrite(): void {
+    const tag = "millrace-disk-probe";
+    this.db.query("INSERT INTO millrace_migrations (tag, applied_at) VALUES (?, ?)").run(tag, Date.now());
+    this.db.query("DELETE FROM millrace_migrations WHERE tag = ?").run(tag);
+  }
 }
 
 export type Aggregate = "queues" | "messages" | "deadLetters" | "topics" | "maintenance";
