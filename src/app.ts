@@ -97,6 +97,7 @@ export class App {
         lifecycle: { phase: () => this.phase, services: () => this.services },
         version: VERSION,
         maxBodyBytes: config.maxBodyBytes,
+        bodyTimeoutSeconds: config.bodyTimeoutSeconds,
         docs: config.docs,
         metrics: config.metricsListen ? null : metrics,
         requestIds,

@@ -1,8 +1,9 @@
 import { swagger } from "@elysiajs/swagger";
 import { Elysia, ValidationError } from "elysia";
 import type { Broker } from "../broker/broker.ts";
-import { BrokerError } from "../domain/errors.ts";
 import type { Logger } from "../observability/logger.ts";
+import { readBody } from "./body-limit.ts";
+import { parseJsonBody } from "./json-body.ts";
 import {
   brokerErrorResponse,
   errorResponse,
@@ -24,6 +25,8 @@ export interface HttpOptions {
   lifecycle: Lifecycle;
   version: string;
   maxBodyBytes: number;
+  /** MILLRACE_BODY_TIMEOUT_SECONDS; its default when omitted. */
+  bodyTimeoutSeconds?: number;
   docs: boolean;
   /** Serves /metrics on the API port; null when metrics are off or on their own listener. */
   metrics: Metrics | null;
@@ -64,31 +67,24 @@ function documentationApp(options: HttpOptions) {
 /** Assembles the v1 API: routes, the OpenAPI document, and the single error mapping. */
 export function buildHttpApp(options: HttpOptions) {
   const { logger, maxBodyBytes } = options;
+  const bodies = new WeakMap<Request, Uint8Array>();
   const documentation = documentationApp(options);
   const serveDocs = ({ request }: { request: Request }) => documentation.handle(request);
   // normalize: false, so unknown fields are refused with a 400 naming them instead of silently dropped.
   return new Elysia({ normalize: false })
-    .onRequest(({ request }) => {
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > maxBodyBytes) return brokerErrorResponse(bodyTooLarge(length, maxBodyBytes));
+    .onRequest(async ({ request }) => {
+      // Every body is read here, within the size and time limits (an oversized one is drained so
+      // the client can read the 413); onParse then parses the bytes as JSON, bounded in depth.
+      if (request.body === null) return undefined;
+      const read = await readBody(request, {
+        maxBytes: maxBodyBytes,
+        timeoutMs: (options.bodyTimeoutSeconds ?? 30) * 1000,
+      });
+      if (!read.ok) return read.response;
+      bodies.set(request, read.bytes);
       return undefined;
     })
-    .onParse(async ({ request }) => {
-      // Every body is JSON; read it ourselves so that a chunked body over the limit also gets
-      // our 413, and malformed JSON our 400, whatever Content-Type the client sent.
-      const bytes = await request.arrayBuffer();
-      if (bytes.byteLength > maxBodyBytes) throw bodyTooLarge(bytes.byteLength, maxBodyBytes);
-      if (bytes.byteLength === 0) return undefined;
-      try {
-        return JSON.parse(decoder.decode(bytes)) as unknown;
-      } catch {
-        throw new BrokerError(
-          "malformed_json",
-          400,
-          "the request body is not valid JSON; send a JSON object with Content-Type: application/json",
-        );
-      }
-    })
+    .onParse(({ request }) => parseJsonBody(bodies.get(request) ?? new Uint8Array(0)))
     .onError(({ code, error, request }) => {
       if (isBrokerError(error)) return brokerErrorResponse(error);
       if (error instanceof ValidationError) {
@@ -125,17 +121,6 @@ export function buildHttpApp(options: HttpOptions) {
       { detail: { hide: true } },
     )
     .use(routes(options));
-}
-
-const decoder = new TextDecoder();
-
-function bodyTooLarge(length: number, limit: number): BrokerError {
-  return new BrokerError(
-    "body_too_large",
-    413,
-    `the request body is ${length} bytes, over the limit of ${limit}; send smaller batches or raise MILLRACE_MAX_BODY_BYTES`,
-    { limit },
-  );
 }
 
 export type HttpApp = ReturnType<typeof buildHttpApp>;

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../observability/logger.ts";
 import { metricsResponse, type Metrics } from "../observability/metrics.ts";
 import type { HttpApp } from "./app.ts";
+import { serverBodyLimit } from "./body-limit.ts";
 import { Edge } from "./edge.ts";
 import { errorResponse } from "./errors.ts";
 import { Cors } from "./plugins/cors.ts";
@@ -59,9 +60,9 @@ export function startHttpServers(
         development: false,
         // Never share the port with another process: a second instance must fail to start.
         reusePort: false,
-        // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
-        // JSON error from the HTTP layer, and only runaway chunked bodies hit Bun's.
-        maxRequestBodySize: config.maxBodyBytes * 2,
+        // Bun answers an empty 413 past its own limit and closes; keep room above ours for the
+        // drain that lets every client read our JSON 413 (src/http/body-limit.ts).
+        maxRequestBodySize: serverBodyLimit(config.maxBodyBytes),
         fetch: edge.fetch,
       });
   // Route handlers reach the server through Elysia (long-polls lift the idle timeout with it).
