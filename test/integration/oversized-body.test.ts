@@ -116,7 +116,7 @@ function rawExchange(head: string, body: Uint8Array[]): Promise<{ response: stri
 test("a raw socket that keeps sending a declared 4 MiB body reads the 413 JSON", async () => {
   const chunk = new Uint8Array(64 * 1024).fill(0x78);
   const chunks = Array.from({ length: 64 }, () => chunk);
-  const head = `POST /v1/queues/big/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${64 * chunk.length}\r\n\r\n`;
+  const head = `POST /v1/queues/big/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${64 * chunk.length}\r\n\r\n`;
   const { response, error } = await rawExchange(head, chunks);
   expect(error).toBeNull();
   expect(response.startsWith("HTTP/1.1 413")).toBe(true);
@@ -129,7 +129,7 @@ test("a raw socket sending a chunked body past the limit reads the 413 JSON", as
   const frames = Array.from({ length: 40 }, () => new TextEncoder().encode(frame));
   frames.push(new TextEncoder().encode("0\r\n\r\n"));
   const head =
-    "POST /v1/queues/big/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+    "POST /v1/queues/big/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
   const { response, error } = await rawExchange(head, frames);
   expect(error).toBeNull();
   expect(response.startsWith("HTTP/1.1 413")).toBe(true);
