@@ -102,6 +102,8 @@ test("a full data directory answers 507 with Retry-After, turns readiness 503, l
   // More refused writes in the same episode: all 507, still one log line.
   for (let i = 0; i < 5; i++) expect((await publish(url, 11_000 + i)).status).toBe(507);
   expect(await readyStatus(url)).toEqual({ status: 503, body: { status: "disk_full" } });
+  // Reads need no space.
+  expect((await fetch(`${url}/v1/queues/fill/messages/${accepted[0]}`)).status).toBe(200);
   const episodeLines = () => server!.lines.filter((line) => line.includes('"the data directory is full'));
   expect(await until(async () => episodeLines().length > 0)).toBe(true);
   expect(episodeLines()).toHaveLength(1);
