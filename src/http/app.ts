@@ -68,21 +68,21 @@ function documentationApp(options: HttpOptions) {
 export function buildHttpApp(options: HttpOptions) {
   const { logger, maxBodyBytes } = options;
   const bodies = new WeakMap<Request, Uint8Array>();
+  const limits = { maxBytes: maxBodyBytes, timeoutMs: (options.bodyTimeoutSeconds ?? 30) * 1000 };
   const documentation = documentationApp(options);
   const serveDocs = ({ request }: { request: Request }) => documentation.handle(request);
   // normalize: false, so unknown fields are refused with a 400 naming them instead of silently dropped.
   return new Elysia({ normalize: false })
-    .onRequest(async ({ request }) => {
+    .onRequest(({ request }) => {
       // Every body is read here, within the size and time limits (an oversized one is drained so
       // the client can read the 413); onParse then parses the bytes as JSON, bounded in depth.
+      // Bodiless requests stay synchronous: no promise on the GET path.
       if (request.body === null) return undefined;
-      const read = await readBody(request, {
-        maxBytes: maxBodyBytes,
-        timeoutMs: (options.bodyTimeoutSeconds ?? 30) * 1000,
+      return readBody(request, limits).then((read) => {
+        if (!read.ok) return read.response;
+        bodies.set(request, read.bytes);
+        return undefined;
       });
-      if (!read.ok) return read.response;
-      bodies.set(request, read.bytes);
-      return undefined;
     })
     .onParse(({ request }) => parseJsonBody(bodies.get(request) ?? new Uint8Array(0)))
     .onError(({ code, error, request }) => {

@@ -14,9 +14,11 @@ export class SqliteEngine {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly topics: SqliteTopicStore;
   readonly maintenance: SqliteMaintenanceStore;
+  private readonly ctx: SqliteContext;
 
   constructor(readonly db: Database) {
     const ctx = new SqliteContext(db);
+    this.ctx = ctx;
     const lifecycle = new MessageLifecycle(ctx);
     this.queues = new SqliteQueueStore(ctx);
     this.messages = new SqliteMessageStore(ctx, lifecycle);
@@ -27,6 +29,11 @@ export class SqliteEngine {
 
   ping(): void {
     this.db.query("SELECT 1").get();
+  }
+
+  /** Called when a whole transaction was lost: nothing cached from it may survive. */
+  forgetCaches(): void {
+    this.ctx.forgetAllQueues();
   }
 
   /**

@@ -90,6 +90,7 @@ function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]):
   } catch (error) {
     // Nothing of this batch is committed (BEGIN failed, or the transaction was lost): fail all of it.
     if (connection.inTransaction) rollbackQuietly(connection);
+    target.forgetCaches();
     const failure = serializeError(error);
     return ops.map(() => failure);
   }
