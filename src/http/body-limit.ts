@@ -48,6 +48,11 @@ function timedOut(timeoutMs: number): Response {
   );
 }
 
+/** The client went away mid-body; nobody reads this answer, but the request must end cleanly. */
+function incomplete(error: unknown): Response {
+  return errorResponse(400, "body_incomplete", `the request body ended early: ${(error as Error).message}`);
+}
+
 function declaredLength(request: Request): number | null {
   const header = request.headers.get("content-length");
   if (header === null) return null;
@@ -78,6 +83,7 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Bo
   const drainLimit = maxBytes + OVERFLOW_DRAIN_BYTES;
   if (declared !== null && declared > drainLimit) return { ok: false, response: tooLarge(declared, maxBytes, true) };
   if (!request.body) return { ok: true, bytes: new Uint8Array(0) };
+  if (declared !== null && declared <= maxBytes) return readDeclared(request, timeoutMs);
 
   const reader = request.body.getReader();
   let expired = false;
@@ -105,14 +111,30 @@ export async function readBody(request: Request, limits: BodyLimits): Promise<Bo
     }
   } catch (error) {
     if (expired) return { ok: false, response: timedOut(timeoutMs) };
-    // The client went away mid-body; nobody reads this answer, but the request must end cleanly.
-    return {
-      ok: false,
-      response: errorResponse(400, "body_incomplete", `the request body ended early: ${(error as Error).message}`),
-    };
+    return { ok: false, response: incomplete(error) };
   } finally {
     clearTimeout(timer);
   }
   if (overflow) return { ok: false, response: tooLarge(declared ?? total, maxBytes, false) };
   return { ok: true, bytes: concat(chunks, total) };
+}
+
+/**
+ * The common case, a declared length within the limit: Bun's native arrayBuffer() (measured
+ * faster than a stream reader on the publish path), raced against the deadline.
+ */
+async function readDeclared(request: Request, timeoutMs: number): Promise<BodyResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), timeoutMs);
+  });
+  try {
+    const buffer = await Promise.race([request.arrayBuffer(), expired]);
+    if (buffer === null) return { ok: false, response: timedOut(timeoutMs) };
+    return { ok: true, bytes: new Uint8Array(buffer) };
+  } catch (error) {
+    return { ok: false, response: incomplete(error) };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -130,3 +130,14 @@ test("connections trickling a body get 408 body_timeout and are closed, while a 
     expect(answer.toLowerCase()).toContain("connection: close");
   }
 }, 90_000);
+
+test("a chunked body trickled in gets 408 body_timeout and is closed", async () => {
+  const head =
+    "POST /v1/queues/slow/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n186a0\r\n";
+  const slow = Array.from({ length: 10 }, () => trickler({ prefix: head, trickle: " ", intervalMs: 100 }));
+  const results = await Promise.all(slow.map((s) => s.closed));
+  for (const { answer } of results) {
+    expect(answer.startsWith("HTTP/1.1 408")).toBe(true);
+    expect(answer).toContain('"code":"body_timeout"');
+  }
+}, 90_000);
