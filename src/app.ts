@@ -62,10 +62,23 @@ export class App {
     if (config.databaseUrl === null) this.dataDirLock = lockDataDir(config.dataDir);
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     this.authenticator = await createAuthenticator(config, logger);
-    const opened = await openStore({ databaseUrl: config.databaseUrl, sqlitePath }, (error) => {
-      logger.error("the storage engine failed; exiting so the supervisor restarts us", errorContext(error));
-      process.exit(70);
-    });
+    const opened = await openStore(
+      { databaseUrl: config.databaseUrl, sqlitePath },
+      {
+        onFatal: (error) => {
+          logger.error("the storage engine failed; exiting so the supervisor restarts us", errorContext(error));
+          process.exit(70);
+        },
+        // Once per episode, not per refused request: the operator needs the database's own words once.
+        onDiskFull: (databaseError) =>
+          logger.error("the data directory is full: writes are refused with 507 and readiness is 503", {
+            data_dir: config.dataDir,
+            database_error: databaseError,
+            action: "free space in the data directory or grow the volume; writes resume by themselves",
+          }),
+        onDiskRecovered: () => logger.info("the data directory has space again: writes succeed, readiness is back"),
+      },
+    );
     this.store = metrics ? instrumentStore(opened.store, metrics) : opened.store;
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });

@@ -72,6 +72,15 @@ const CORE_SETTINGS = {
     default: () => 75,
     parse: integer(5, 255),
   }),
+  bodyTimeoutSeconds: spec({
+    env: "MILLRACE_BODY_TIMEOUT_SECONDS",
+    flag: "--body-timeout-seconds",
+    doc: "a request body must arrive within this, else 408 and the connection is closed; keep it below the idle timeout, which cuts first",
+    unit: "seconds",
+    defaultText: "30",
+    default: () => 30,
+    parse: integer(1, 255),
+  }),
   docs: spec({
     env: "MILLRACE_DOCS",
     flag: "--docs",

@@ -6,6 +6,7 @@ import type { Cidr } from "../net/cidr.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { authorize } from "./authorize.ts";
+import type { BodyLimits } from "./body-limit.ts";
 import { errorResponse, toErrorResponse } from "./errors.ts";
 import { clientIp } from "./plugins/client-ip.ts";
 import type { Cors } from "./plugins/cors.ts";
@@ -18,7 +19,7 @@ import { pathOf, Router, type Match } from "./router.ts";
 
 export interface EdgeOptions {
   routes: readonly RouteDefinition[];
-  maxBodyBytes: number;
+  bodyLimits: BodyLimits;
   logger: Logger;
   /** Counts and times requests; null on the metrics listener, which is not itself measured. */
   metrics: Metrics | null;
@@ -51,7 +52,7 @@ export class Edge {
 
   constructor(private readonly options: EdgeOptions) {
     this.router = new Router(options.routes);
-    for (const route of options.routes) this.inputs.set(route, new RouteInputs(route, options.maxBodyBytes));
+    for (const route of options.routes) this.inputs.set(route, new RouteInputs(route, options.bodyLimits));
     if (options.metrics) options.metrics.inFlight.read = () => this.inFlight;
   }
 
@@ -167,6 +168,7 @@ export class Edge {
     }
     try {
       const inputs = await this.inputs.get(route)!.read(request, params);
+      if (inputs instanceof Response) return [inputs, principal, rate];
       const response = await route.handle({ ...inputs, request, server, principal });
       return [response, principal, rate];
     } catch (error) {

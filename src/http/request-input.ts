@@ -1,10 +1,17 @@
 import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
-import { BrokerError } from "../domain/errors.ts";
-import type { RouteDefinition } from "./route.ts";
+import { readBody, type BodyLimits } from "./body-limit.ts";
 import { validationError } from "./errors.ts";
+import { parseJsonBody } from "./json-body.ts";
+import type { RouteDefinition } from "./route.ts";
 
 type Location = "params" | "query" | "body";
+
+export interface RouteInputValues {
+  params: unknown;
+  query: unknown;
+  body: unknown;
+}
 
 /** A route's compiled input checks, built once when the route table is mounted. */
 export class RouteInputs {
@@ -14,22 +21,31 @@ export class RouteInputs {
 
   constructor(
     private readonly route: RouteDefinition,
-    private readonly maxBodyBytes: number,
+    private readonly limits: BodyLimits,
   ) {
     this.params = route.params ? TypeCompiler.Compile(route.params) : null;
     this.query = route.query ? TypeCompiler.Compile(route.query) : null;
     this.body = route.body ? TypeCompiler.Compile(route.body) : null;
   }
 
-  /** Validated params, query and body; throws a BrokerError naming the first bad field. */
-  async read(request: Request, rawParams: Record<string, string>) {
+  /**
+   * Validated params, query and body; throws a BrokerError naming the first bad field, or returns
+   * the response for a body refused on the wire (413, 408, broken off).
+   */
+  async read(request: Request, rawParams: Record<string, string>): Promise<RouteInputValues | Response> {
+    let body: unknown = undefined;
+    // Any body is read whole first, on routes that take none too: Bun hands the request over as
+    // soon as the headers are in, and a handler must not act on a request whose body then breaks
+    // off or runs over the limit; answering before the client finished sending would also reset
+    // the connection under the client's feet.
+    if (request.body !== null) {
+      const read = await readBody(request, this.limits);
+      if (!read.ok) return read.response;
+      if (this.body) body = parseJsonBody(read.bytes);
+    }
     const params = check("params", this.params, rawParams);
     const query = this.query ? check("query", this.query, queryObject(request.url)) : {};
-    let body: unknown = undefined;
-    if (this.body) {
-      body = await readJson(request, this.maxBodyBytes);
-      if (!(body === undefined && this.route.bodyOptional)) body = check("body", this.body, body);
-    }
+    if (this.body && !(body === undefined && this.route.bodyOptional)) body = check("body", this.body, body);
     return { params, query, body };
   }
 }
@@ -48,36 +64,4 @@ function queryObject(url: string): Record<string, string> {
     if (!Object.hasOwn(result, key)) result[key] = value;
   }
   return result;
-}
-
-const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/**
- * The body as JSON, whatever Content-Type the client sent; undefined when empty. The declared
- * length is checked before reading, and the read length after (chunked bodies declare none).
- */
-async function readJson(request: Request, limit: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > limit) throw bodyTooLarge(declared, limit);
-  const bytes = await request.arrayBuffer();
-  if (bytes.byteLength > limit) throw bodyTooLarge(bytes.byteLength, limit);
-  if (bytes.byteLength === 0) return undefined;
-  try {
-    return JSON.parse(decoder.decode(bytes)) as unknown;
-  } catch {
-    throw new BrokerError(
-      "malformed_json",
-      400,
-      "the request body is not valid UTF-8 JSON; send a JSON object with Content-Type: application/json",
-    );
-  }
-}
-
-export function bodyTooLarge(length: number, limit: number): BrokerError {
-  return new BrokerError(
-    "body_too_large",
-    413,
-    `the request body is ${length} bytes, over the limit of ${limit}; send smaller batches or raise MILLRACE_MAX_BODY_BYTES`,
-    { limit },
-  );
 }

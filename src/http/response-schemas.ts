@@ -224,7 +224,29 @@ export const HealthDetail = t.Object(
     version: t.String(),
     checks: t.Object(
       {
-        database: t.Object({ driver: t.String(), ok: t.Boolean(), error: t.Optional(t.String()) }, closed),
+        database: t.Object(
+          {
+            driver: t.String(),
+            ok: t.Boolean(),
+            error: t.Optional(t.String()),
+            writes: t.Union(
+              [
+                t.Null(),
+                t.Object({ writable: t.Literal(true) }, closed),
+                t.Object(
+                  {
+                    writable: t.Literal(false),
+                    reason: t.Literal("disk_full"),
+                    since: t.Integer({ description: "epoch milliseconds when writes began to fail" }),
+                  },
+                  closed,
+                ),
+              ],
+              { description: "whether writes succeed; null when the database does not answer" },
+            ),
+          },
+          closed,
+        ),
         services: t.Array(t.Object({ name: t.String(), running: t.Boolean(), lastError: NullableString }, closed)),
       },
       closed,

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { RouteDefinition } from "./route.ts";
+import { serverBodyLimit } from "./body-limit.ts";
 import { Edge } from "./edge.ts";
 import { Cors } from "./plugins/cors.ts";
 import { TokenBucketLimiter } from "./plugins/rate-limit.ts";
@@ -25,9 +26,10 @@ export function startHttpServers(
 ): HttpServers {
   const limiter =
     config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
+  const bodyLimits = { maxBytes: config.maxBodyBytes, timeoutMs: config.bodyTimeoutSeconds * 1000 };
   const edge = new Edge({
     routes: tables.api,
-    maxBodyBytes: config.maxBodyBytes,
+    bodyLimits,
     logger: deps.logger,
     metrics: deps.metrics,
     authenticator: deps.authenticator,
@@ -48,9 +50,9 @@ export function startHttpServers(
           development: false,
           // Never share the port with another process: a second instance must fail to start.
           reusePort: false,
-          // Bun answers an empty 413 past its own limit; keep it above ours so clients get the
-          // JSON error from the edge, and only runaway chunked bodies hit Bun's.
-          maxRequestBodySize: config.maxBodyBytes * 2,
+          // Bun answers an empty 413 past its own limit and closes at once; it leaves room for
+          // the edge to drain an oversized body, so clients can read the JSON 413.
+          maxRequestBodySize: serverBodyLimit(config.maxBodyBytes),
           fetch: edge.fetch,
         });
 
@@ -59,7 +61,7 @@ export function startHttpServers(
     // Health is served here too, so probes keep working on a metrics-only network.
     const metricsEdge = new Edge({
       routes: [...metricsRoutes(deps.metrics), ...tables.health],
-      maxBodyBytes: config.maxBodyBytes,
+      bodyLimits,
       logger: deps.logger,
       metrics: null,
       authenticator: null,

@@ -40,6 +40,7 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       const started = performance.now();
       return store.ping().finally(() => ping.observe((performance.now() - started) / 1000));
     },
+    writeHealth: () => store.writeHealth(),
     close: () => store.close(),
   };
 }

@@ -58,8 +58,14 @@ export class PeriodicService implements Service {
             this.failure = null;
           },
           (error: unknown) => {
-            this.failure = error instanceof Error ? error.message : String(error);
-            this.logger.error(`${this.name} failed; it will retry`, errorContext(error));
+            const message = error instanceof Error ? error.message : String(error);
+            // A failure that repeats every run (a full disk, a lost database) is logged when it
+            // starts, not once a second; a full disk is already logged once by the store.
+            const repeated = message === this.failure;
+            this.failure = message;
+            if (!repeated && !isDiskFull(error)) {
+              this.logger.error(`${this.name} failed; it will retry`, errorContext(error));
+            }
           },
         )
         .finally(() => {
@@ -68,4 +74,8 @@ export class PeriodicService implements Service {
         });
     }, delayMs);
   }
+}
+
+function isDiskFull(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "code" in error && error.code === "disk_full";
 }

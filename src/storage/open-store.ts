@@ -13,11 +13,17 @@ export interface OpenedStore {
   migrationsApplied: string[];
 }
 
-export async function openStore(location: StoreLocation, onFatal?: (error: Error) => void): Promise<OpenedStore> {
+export interface StoreEvents {
+  onFatal?: (error: Error) => void;
+  onDiskFull?: (databaseError: string) => void;
+  onDiskRecovered?: () => void;
+}
+
+export async function openStore(location: StoreLocation, events: StoreEvents = {}): Promise<OpenedStore> {
   if (location.databaseUrl !== null) {
     throw new Error(
       "PostgreSQL storage is not available in this build yet; unset MILLRACE_DATABASE_URL to use the embedded SQLite store",
     );
   }
-  return SqliteStore.open({ path: location.sqlitePath, ...(onFatal ? { onFatal } : {}) });
+  return SqliteStore.open({ path: location.sqlitePath, ...events });
 }

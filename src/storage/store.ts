@@ -179,8 +179,12 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Whether writes currently succeed; readiness turns 503 while they cannot (for example, disk full). */
+  writeHealth(): Promise<WriteHealth>;
   close(): Promise<void>;
 }
+
+export type WriteHealth = { writable: true } | { writable: false; reason: "disk_full"; since: number };
 
 /** The same contract with plain return values, for drivers that run synchronously (SQLite's writer thread). */
 export type Synchronous<T> = {

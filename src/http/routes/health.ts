@@ -30,10 +30,14 @@ function serviceChecks(lifecycle: Lifecycle) {
   }));
 }
 
-/** Ready means: started and not draining, the database answers, and every background service runs. */
+/**
+ * Ready means: started and not draining, the database answers and accepts writes (a full disk
+ * sends traffic elsewhere), and every background service runs.
+ */
 async function readiness(store: Store, lifecycle: Lifecycle) {
   const phase = lifecycle.phase();
   const database = await databaseCheck(store);
+  const writes = database.ok ? await store.writeHealth() : null;
   const services = serviceChecks(lifecycle);
   const stopped = services.filter((s) => !s.running).map((s) => s.name);
   const status =
@@ -41,10 +45,12 @@ async function readiness(store: Store, lifecycle: Lifecycle) {
       ? phase
       : !database.ok
         ? "database_unavailable"
-        : stopped.length > 0
-          ? "services_stopped"
-          : "ready";
-  return { ready: status === "ready", status, phase, database, services, stopped };
+        : writes && !writes.writable
+          ? writes.reason
+          : stopped.length > 0
+            ? "services_stopped"
+            : "ready";
+  return { ready: status === "ready", status, phase, database: { ...database, writes }, services, stopped };
 }
 
 export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string) {
@@ -65,7 +71,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
       path: "/health/ready",
       operationId: "ready",
       summary:
-        "200 when the database answers and background services run; 503 while starting, draining, or when either fails",
+        "200 when the database answers and accepts writes and background services run; 503 while starting, draining, when the disk is full (disk_full), or when either fails",
       tag: TAG,
       access: PUBLIC,
       responses: {

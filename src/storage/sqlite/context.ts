@@ -40,6 +40,11 @@ export class SqliteContext {
     this.queueCache.delete(name);
   }
 
+  /** After a transaction SQLite rolled back whole, cached settings may describe undone changes. */
+  forgetAllQueues(): void {
+    this.queueCache.clear();
+  }
+
   /** Counts a transition for metrics; drained by `takeTransitions`. */
   countTransition(queue: string, kind: "expired" | "deadLettered"): void {
     let counts = this.transitions.get(queue);

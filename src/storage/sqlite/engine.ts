@@ -14,9 +14,11 @@ export class SqliteEngine {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly topics: SqliteTopicStore;
   readonly maintenance: SqliteMaintenanceStore;
+  private readonly ctx: SqliteContext;
 
   constructor(readonly db: Database) {
     const ctx = new SqliteContext(db);
+    this.ctx = ctx;
     const lifecycle = new MessageLifecycle(ctx);
     this.queues = new SqliteQueueStore(ctx, lifecycle);
     this.messages = new SqliteMessageStore(ctx, lifecycle);
@@ -27,6 +29,21 @@ export class SqliteEngine {
 
   ping(): void {
     this.db.query("SELECT 1").get();
+  }
+
+  /** Called when a whole transaction was lost: nothing cached from it may survive. */
+  forgetCaches(): void {
+    this.ctx.forgetAllQueues();
+  }
+
+  /**
+   * A real write with no net effect, so that readiness can tell when space has come back while
+   * no client is writing: the dirtied page must reach the WAL at COMMIT, which needs free space.
+   */
+  probeWrite(): void {
+    const tag = "millrace-disk-probe";
+    this.db.query("INSERT INTO millrace_migrations (tag, applied_at) VALUES (?, ?)").run(tag, Date.now());
+    this.db.query("DELETE FROM millrace_migrations WHERE tag = ?").run(tag);
   }
 }
 

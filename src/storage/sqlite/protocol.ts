@@ -2,7 +2,7 @@ import type { SerializedBrokerError } from "../../domain/errors.ts";
 
 // Messages between the main thread and the SQLite writer thread.
 
-/** `op` is "<aggregate>.<method>", or "ping". */
+/** `op` is "<aggregate>.<method>", "ping", or "probeWrite" (a write with no net effect). */
 export type Operation = [op: string, args: unknown[]];
 
 export type ToWriter = { type: "open"; path: string } | { type: "batch"; ops: Operation[] } | { type: "close" };
@@ -14,4 +14,9 @@ export type FromWriter =
   /** One result list per batch, in the order the batches were sent. */
   | { type: "results"; batches: OperationResult[][] }
   | { type: "closed" }
+  /**
+   * A disk-full episode began (`full`, with the database's own error) or ended (a write
+   * committed again). Sent before the results of the batch that showed it.
+   */
+  | { type: "disk"; full: boolean; error: string | null }
   | { type: "fatal"; message: string };

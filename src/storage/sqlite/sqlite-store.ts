@@ -1,5 +1,5 @@
 import { BrokerError } from "../../domain/errors.ts";
-import type { Store } from "../store.ts";
+import type { Store, WriteHealth } from "../store.ts";
 import { AGGREGATES, type Aggregate } from "./engine.ts";
 import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
 
@@ -24,6 +24,9 @@ export interface SqliteStoreOptions {
   path: string;
   /** Called once if the writer thread dies; the store is unusable afterwards. */
   onFatal?: (error: Error) => void;
+  /** Called once per disk-full episode, with the database's own error, and again when it ends. */
+  onDiskFull?: (databaseError: string) => void;
+  onDiskRecovered?: () => void;
 }
 
 /**
@@ -45,6 +48,7 @@ export class SqliteStore implements Store {
   private inFlight: PendingOperation[][] = [];
   private flushScheduled = false;
   private failure: Error | null = null;
+  private diskFull: { since: number; error: string } | null = null;
   private lifecycleWaiter: { type: FromWriter["type"]; resolve: (m: FromWriter) => void } | null = null;
 
   private constructor(private readonly options: SqliteStoreOptions) {
@@ -72,6 +76,14 @@ export class SqliteStore implements Store {
 
   async ping(): Promise<void> {
     await this.call("ping", []);
+  }
+
+  async writeHealth(): Promise<WriteHealth> {
+    // While the disk is full nothing else may write (readiness sends traffic away), so try a
+    // write of our own to notice that space came back.
+    if (this.diskFull) await this.call("probeWrite", []).catch(() => undefined);
+    const episode = this.diskFull;
+    return episode ? { writable: false, reason: "disk_full", since: episode.since } : { writable: true };
   }
 
   async close(): Promise<void> {
@@ -126,6 +138,10 @@ export class SqliteStore implements Store {
       }
       return;
     }
+    if (message.type === "disk") {
+      this.onDiskMessage(message.full, message.error);
+      return;
+    }
     if (message.type === "fatal" && !this.lifecycleWaiter) {
       this.fail(new Error(message.message));
       return;
@@ -133,6 +149,16 @@ export class SqliteStore implements Store {
     const waiter = this.lifecycleWaiter;
     this.lifecycleWaiter = null;
     waiter?.resolve(message);
+  }
+
+  private onDiskMessage(full: boolean, error: string | null): void {
+    if (full) {
+      this.diskFull = { since: Date.now(), error: error ?? "disk full" };
+      this.options.onDiskFull?.(this.diskFull.error);
+    } else if (this.diskFull) {
+      this.diskFull = null;
+      this.options.onDiskRecovered?.();
+    }
   }
 
   private request(message: ToWriter, expect: FromWriter["type"]): Promise<FromWriter> {

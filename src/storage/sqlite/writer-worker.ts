@@ -4,8 +4,10 @@
 // transaction (group commit), and results go back only after COMMIT returns. The main thread
 // keeps serving HTTP, and keeps sending batches, while this thread waits on the disk.
 import type { Database } from "bun:sqlite";
+import { dirname } from "node:path";
 import { BrokerError } from "../../domain/errors.ts";
 import { openSqliteDatabase } from "./context.ts";
+import { diskFullError, hasHeadroom, isDiskFullError } from "./disk-full.ts";
 import { SqliteEngine, type Aggregate } from "./engine.ts";
 import { migrateSqlite } from "./migrate.ts";
 import type { FromWriter, Operation, OperationResult, ToWriter } from "./protocol.ts";
@@ -17,6 +19,9 @@ let engine: SqliteEngine | null = null;
 /** Batches received but not yet committed; drained together by `commitPending`. */
 let pending: Operation[][] = [];
 let commitScheduled = false;
+let dataDirectory = ".";
+/** True from the first write refused for lack of space until a write commits again. */
+let diskFull = false;
 
 function reply(message: FromWriter): void {
   self.postMessage(JSON.stringify(message));
@@ -25,6 +30,12 @@ function reply(message: FromWriter): void {
 function serializeError(error: unknown): OperationResult {
   if (error instanceof BrokerError) return { ok: false, error: error.toJSON() };
   const message = error instanceof Error ? error.message : String(error);
+  if (isDiskFullError(error, dataDirectory)) {
+    // Told once per episode (the main thread logs it); each client gets the 507 without internals.
+    if (!diskFull) reply({ type: "disk", full: true, error: message });
+    diskFull = true;
+    return { ok: false, error: diskFullError().toJSON() };
+  }
   return {
     ok: false,
     error: {
@@ -37,6 +48,7 @@ function serializeError(error: unknown): OperationResult {
 
 function execute(target: SqliteEngine, [op, args]: Operation): unknown {
   if (op === "ping") return target.ping();
+  if (op === "probeWrite") return target.probeWrite();
   const [aggregate, method] = op.split(".") as [Aggregate, string];
   const receiver = target[aggregate] as unknown as Record<string, unknown>;
   const fn = receiver[method];
@@ -61,30 +73,64 @@ function commitPending(): void {
 }
 
 function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {
+  try {
+    const changesBefore = diskFull ? totalChanges(connection) : 0;
+    const results = runInTransaction(target, connection, ops);
+    // A committed batch that changed rows shows that writes fit again, if there is room to go on.
+    if (
+      diskFull &&
+      results.some((result) => result.ok) &&
+      totalChanges(connection) > changesBefore &&
+      hasHeadroom(dataDirectory)
+    ) {
+      diskFull = false;
+      reply({ type: "disk", full: false, error: null });
+    }
+    return results;
+  } catch (error) {
+    // Nothing of this batch is committed (BEGIN failed, or the transaction was lost): fail all of it.
+    if (connection.inTransaction) rollbackQuietly(connection);
+    target.forgetCaches();
+    const failure = serializeError(error);
+    return ops.map(() => failure);
+  }
+}
+
+function runInTransaction(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {
   const savepoint = connection.query("SAVEPOINT op");
   const release = connection.query("RELEASE op");
   const rollbackOp = connection.query("ROLLBACK TO op");
   connection.run("BEGIN IMMEDIATE");
-  const results = ops.map((operation): OperationResult => {
+  const results: OperationResult[] = [];
+  for (const operation of ops) {
     // Each operation is atomic on its own: a failing one is undone without touching its neighbours.
     savepoint.run();
     try {
       const value = execute(target, operation);
       release.run();
-      return { ok: true, value };
+      results.push({ ok: true, value });
     } catch (error) {
+      // SQLITE_FULL and I/O errors may roll back the whole transaction by themselves; then the
+      // operations that succeeded before are undone too and must not be reported as done.
+      if (!connection.inTransaction) throw error;
       rollbackOp.run();
       release.run();
-      return serializeError(error);
+      results.push(serializeError(error));
     }
-  });
+  }
+  connection.run("COMMIT");
+  return results;
+}
+
+function totalChanges(connection: Database): number {
+  return connection.query<{ n: number }, []>("SELECT total_changes() AS n").get()?.n ?? 0;
+}
+
+function rollbackQuietly(connection: Database): void {
   try {
-    connection.run("COMMIT");
-    return results;
-  } catch (error) {
-    if (connection.inTransaction) connection.run("ROLLBACK");
-    const failure = serializeError(error);
-    return results.map(() => failure);
+    connection.run("ROLLBACK");
+  } catch {
+    // Already rolled back by SQLite; the batch is answered as failed either way.
   }
 }
 
@@ -93,6 +139,7 @@ self.onmessage = (event: MessageEvent<string>) => {
   switch (message.type) {
     case "open":
       try {
+        dataDirectory = dirname(message.path);
         db = openSqliteDatabase(message.path);
         const migrationsApplied = migrateSqlite(db);
         engine = new SqliteEngine(db);

@@ -1,0 +1,67 @@
+import { expect, test } from "bun:test";
+import { BrokerError } from "../domain/errors.ts";
+import { exceedsDepth, MAX_JSON_DEPTH, parseJsonBody } from "./json-body.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof BrokerError) return `${error.status} ${error.code}`;
+    throw error;
+  }
+  return "no error";
+}
+
+function nested(levels: number, open = "[", close = "]"): string {
+  return open.repeat(levels) + close.repeat(levels);
+}
+
+test("parses ordinary JSON, and an empty body as undefined", () => {
+  expect(parseJsonBody(bytes('{"body":{"a":[1,2,{"b":"c"}]}}'))).toEqual({ body: { a: [1, 2, { b: "c" }] } });
+  expect(parseJsonBody(new Uint8Array(0))).toBeUndefined();
+  expect(parseJsonBody(bytes('"ünïcödé ✓"'))).toBe("ünïcödé ✓");
+});
+
+test("nesting up to the limit is accepted; one level more is 400 nesting_too_deep naming the limit", () => {
+  expect(parseJsonBody(bytes(nested(MAX_JSON_DEPTH)))).toBeDefined();
+  let deepObject: unknown = 1;
+  for (let i = 0; i < MAX_JSON_DEPTH; i++) deepObject = { a: deepObject };
+  expect(parseJsonBody(bytes(JSON.stringify(deepObject)))).toEqual(deepObject);
+  expect(codeOf(() => parseJsonBody(bytes(JSON.stringify({ a: deepObject }))))).toBe("400 nesting_too_deep");
+  expect(codeOf(() => parseJsonBody(bytes(nested(MAX_JSON_DEPTH + 1))))).toBe("400 nesting_too_deep");
+  try {
+    parseJsonBody(bytes(nested(MAX_JSON_DEPTH + 1)));
+  } catch (error) {
+    expect((error as BrokerError).message).toContain(`more than ${MAX_JSON_DEPTH} levels`);
+    expect((error as BrokerError).details).toEqual({ limit: MAX_JSON_DEPTH });
+  }
+});
+
+test("100,000 levels of [ answer 400, not a stack overflow, also when unclosed", () => {
+  expect(codeOf(() => parseJsonBody(bytes("[".repeat(100_000))))).toBe("400 nesting_too_deep");
+  expect(codeOf(() => parseJsonBody(bytes(nested(100_000, '{"a":', "}"))))).toBe("400 nesting_too_deep");
+});
+
+test("brackets inside strings do not count, including after escaped quotes and backslashes", () => {
+  const deepInString = `{"body":"${"[".repeat(1000)}${"{".repeat(1000)}"}`;
+  expect(parseJsonBody(bytes(deepInString))).toEqual({ body: "[".repeat(1000) + "{".repeat(1000) });
+  // An escaped quote does not end the string, so the brackets after it are still text.
+  const escapedQuote = `["a\\"${"[".repeat(200)}"]`;
+  expect(parseJsonBody(bytes(escapedQuote))).toEqual([`a"${"[".repeat(200)}`]);
+  // An escaped backslash does end before the quote: the string closes, and real nesting follows.
+  const escapedBackslash = `["a\\\\", ${nested(MAX_JSON_DEPTH + 1)}]`;
+  expect(codeOf(() => parseJsonBody(bytes(escapedBackslash)))).toBe("400 nesting_too_deep");
+  expect(exceedsDepth(bytes(`["\\\\\\"[[[[", 1]`), 1)).toBe(false);
+  expect(exceedsDepth(bytes(`["\\\\", [1]]`), 1)).toBe(true);
+});
+
+test("malformed JSON is 400 malformed_json", () => {
+  expect(codeOf(() => parseJsonBody(bytes("{")))).toBe("400 malformed_json");
+  expect(codeOf(() => parseJsonBody(bytes('{"a":}')))).toBe("400 malformed_json");
+  expect(
+    codeOf(() => parseJsonBody(bytes("]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"))),
+  ).toBe("400 malformed_json");
+  expect(codeOf(() => parseJsonBody(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))).toBe("400 malformed_json");
+});

@@ -1,0 +1,71 @@
+import { BrokerError } from "../domain/errors.ts";
+
+/** Deepest nesting of arrays and objects a request body may have; far beyond any real message. */
+export const MAX_JSON_DEPTH = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_SQUARE = 0x5b;
+const CLOSE_SQUARE = 0x5d;
+const OPEN_CURLY = 0x7b;
+const CLOSE_CURLY = 0x7d;
+
+const decoder = new TextDecoder();
+
+export function malformedJson(): BrokerError {
+  return new BrokerError(
+    "malformed_json",
+    400,
+    "the request body is not valid JSON; send a JSON object with Content-Type: application/json",
+  );
+}
+
+function nestingTooDeep(limit: number): BrokerError {
+  return new BrokerError(
+    "nesting_too_deep",
+    400,
+    `the request body nests arrays and objects more than ${limit} levels deep; flatten it, or send deep structures as a string`,
+    { limit },
+  );
+}
+
+/**
+ * The deepest nesting of `[` and `{` outside strings, stopping as soon as it passes `limit`.
+ * Works on the UTF-8 bytes: every byte it looks for is ASCII, and no byte of a multi-byte
+ * character is below 0x80, so characters never need decoding here.
+ */
+export function exceedsDepth(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (inString) {
+      if (byte === BACKSLASH)
+        i++; // the escaped byte, even a quote, cannot end the string
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_SQUARE || byte === OPEN_CURLY) {
+      if (++depth > limit) return true;
+    } else if (byte === CLOSE_SQUARE || byte === CLOSE_CURLY) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * Parses a request body as JSON. JSON.parse recurses once per level, so 100,000 nested `[`
+ * overflow the stack (a 500); the linear pre-scan refuses them first with a 400 naming the limit.
+ * An empty body is `undefined` (routes whose body is optional accept that).
+ */
+export function parseJsonBody(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (bytes.byteLength === 0) return undefined;
+  // A body shorter than the limit cannot nest deeper than it: skip the scan for small requests.
+  if (bytes.byteLength > maxDepth && exceedsDepth(bytes, maxDepth)) throw nestingTooDeep(maxDepth);
+  try {
+    return JSON.parse(decoder.decode(bytes)) as unknown;
+  } catch {
+    throw malformedJson();
+  }
+}
