@@ -219,8 +219,11 @@ export class Edge {
       }
       histogram.observe(seconds);
     }
-    if (this.options.accessLog || status >= 500) {
-      logger[status >= 500 ? "error" : "info"]("request", {
+    // A server fault is logged even with the access log off. 503 (draining, database away) and
+    // 507 (disk full) are conditions, each logged once where it is detected, not per request.
+    const fault = status >= 500 && status !== 503 && status !== 507;
+    if (this.options.accessLog || fault) {
+      logger[fault ? "error" : "info"]("request", {
         request_id: requestId,
         method,
         route,
