@@ -108,7 +108,7 @@ test("a full data directory answers 507 with Retry-After, turns readiness 503, l
   expect(await until(async () => episodeLines().length > 0)).toBe(true);
   expect(episodeLines()).toHaveLength(1);
   // Nor one error line per refused request.
-  expect(server!.lines.filter((line) => line.includes('"level":"error"') && line.includes('"status":507'))).toEqual([]);
+  expect(server.lines.filter((line) => line.includes('"level":"error"') && line.includes('"status":507'))).toEqual([]);
   const logged = JSON.parse(episodeLines()[0]!) as Record<string, unknown>;
   expect(logged.level).toBe("error");
   expect(String(logged.database_error)).toMatch(/full/i);
