@@ -83,7 +83,7 @@ export class App {
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });
     const counters = metrics ? new MessageCounters(metrics) : null;
-    this.broker = new Broker(this.store, Date.now, counters ?? undefined);
+    this.broker = new Broker(this.store, undefined, counters ?? undefined);
 
     this.services = [leaseSweeper(this.store, logger), retention(this.store, logger)];
     if (metrics && counters) {

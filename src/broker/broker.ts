@@ -42,11 +42,17 @@ export class Broker {
   private readonly waiters = new Waiters();
   private draining = false;
 
+  private readonly unsubscribe: () => void;
+
   constructor(
     readonly store: Store,
-    private readonly clock: () => number = Date.now,
+    /** The store's clock unless a test moves time itself. */
+    private readonly clock: () => number = () => store.now(),
     private readonly observer: BrokerObserver = NO_OBSERVER,
-  ) {}
+  ) {
+    // Wake-ups come through the store, so a publish on another instance wakes receivers here.
+    this.unsubscribe = store.notifier.subscribe((queue, count) => this.waiters.notify(queue, count));
+  }
 
   // Queues
 
@@ -102,7 +108,7 @@ export class Broker {
     });
     const results = await this.store.messages.publish(queue, messages, now);
     const created = results.filter((r) => !r.duplicate).length;
-    this.waiters.notify(queue, created);
+    this.store.notifier.notify(queue, created);
     this.observer.messages("published", queue, created);
     return results;
   }
@@ -139,7 +145,7 @@ export class Broker {
       this.clock(),
     );
     // They are ready again: someone else waiting may take them now.
-    this.waiters.notify(queue, countOk(outcomes));
+    this.store.notifier.notify(queue, countOk(outcomes));
   }
 
   ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
@@ -160,7 +166,7 @@ export class Broker {
       );
       const nacked = countOk(outcomes);
       // An immediate retry is new work for anyone waiting.
-      if (delayMs === 0) this.waiters.notify(queue, nacked);
+      if (delayMs === 0) this.store.notifier.notify(queue, nacked);
       this.observer.messages("nacked", queue, nacked);
       return outcomes;
     });
@@ -192,7 +198,7 @@ export class Broker {
 
   async redrive(queue: string, ids: string[] | "all"): Promise<number> {
     const moved = await this.store.deadLetters.redrive(queue, ids, this.clock());
-    this.waiters.notify(queue, moved);
+    this.store.notifier.notify(queue, moved);
     return moved;
   }
 
@@ -266,7 +272,7 @@ export class Broker {
     const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now, allowedQueues);
     for (const result of results) {
       if (result.duplicate) continue;
-      this.waiters.notify(result.queue, 1);
+      this.store.notifier.notify(result.queue, 1);
       this.observer.messages("published", result.queue, 1);
     }
     return results;
@@ -277,6 +283,7 @@ export class Broker {
   /** Stops long-polls: waiting receivers return empty now, new ones return at once. */
   drain(): void {
     this.draining = true;
+    this.unsubscribe();
     this.waiters.wakeAll();
   }
 

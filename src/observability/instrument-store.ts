@@ -41,6 +41,9 @@ export function instrumentStore(store: Store, metrics: Metrics): Store {
       return store.ping().finally(() => ping.observe((performance.now() - started) / 1000));
     },
     writeHealth: () => store.writeHealth(),
+    notifier: store.notifier,
+    now: () => store.now(),
+    holdsLeadership: () => store.holdsLeadership(),
     close: () => store.close(),
   };
 }

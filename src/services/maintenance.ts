@@ -7,15 +7,19 @@ const BATCH_LIMIT = 1000;
 const LEASE_SWEEP_INTERVAL_MS = 1000;
 const RETENTION_INTERVAL_MS = 60_000;
 
+// Both run once per fleet: on the instance that holds the store's leadership; the others skip
+// their turn and take over within one interval when the leader goes away.
+
 /**
  * Returns expired leases to their queues (or the dead letters) even when nobody is receiving,
  * so stats and alerts see them.
  */
-export function leaseSweeper(store: Store, logger: Logger, clock: () => number = Date.now): Service {
+export function leaseSweeper(store: Store, logger: Logger, clock: () => number = () => store.now()): Service {
   return new PeriodicService(
     "lease-sweeper",
     LEASE_SWEEP_INTERVAL_MS,
     async () => {
+      if (!(await store.holdsLeadership())) return;
       const released = await store.maintenance.releaseExpiredLeases(clock(), BATCH_LIMIT);
       if (released > 0) logger.debug("released expired leases", { count: released });
     },
@@ -24,11 +28,12 @@ export function leaseSweeper(store: Store, logger: Logger, clock: () => number =
 }
 
 /** Deletes dead letters past their queue's retention, and dedup keys past their window. */
-export function retention(store: Store, logger: Logger, clock: () => number = Date.now): Service {
+export function retention(store: Store, logger: Logger, clock: () => number = () => store.now()): Service {
   return new PeriodicService(
     "retention",
     RETENTION_INTERVAL_MS,
     async () => {
+      if (!(await store.holdsLeadership())) return;
       let deadLetters = 0;
       let dedupKeys = 0;
       // Batches until caught up, yielding to other writers between them.

@@ -20,7 +20,7 @@ export class StatsRefresher {
     private readonly store: Store,
     private readonly metrics: Metrics,
     private readonly counters: MessageCounters,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = () => store.now(),
   ) {}
 
   async refresh(): Promise<void> {

@@ -170,8 +170,28 @@ export interface MaintenanceStore {
   deleteExpiredDedupKeys(now: number, limit: number): Promise<number>;
 }
 
+/** Wakes long-polling receivers of a queue on every instance that shares the store. */
+export interface Notifier {
+  /** Tells every instance that `count` messages became available in `queue`. */
+  notify(queue: string, count: number): void;
+  /** Hears every notification, from this instance or another; returns the unsubscribe. */
+  subscribe(listener: (queue: string, count: number) => void): () => void;
+}
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
+  readonly notifier: Notifier;
+  /**
+   * The clock every time-based decision is made on (lease expiry, availableAt, dedup windows,
+   * retention), in epoch milliseconds: the machine's clock when one process owns the store, the
+   * database's clock when several instances share it, so their clocks' skew steals no lease.
+   */
+  now(): number;
+  /**
+   * True while this instance leads the services that must run once per fleet (lease sweeping,
+   * retention); tries to take the lead when it is free. Always true for a store one process owns.
+   */
+  holdsLeadership(): Promise<boolean>;
   readonly queues: QueueStore;
   readonly messages: MessageStore;
   readonly deadLetters: DeadLetterStore;

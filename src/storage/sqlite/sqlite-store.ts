@@ -1,4 +1,5 @@
 import { BrokerError } from "../../domain/errors.ts";
+import { LocalNotifier } from "../local-notifier.ts";
 import type { Store, WriteHealth } from "../store.ts";
 import { AGGREGATES, type Aggregate } from "./engine.ts";
 import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
@@ -36,6 +37,8 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   readonly dialect = "sqlite" as const;
+  /** One process owns the file (the data-directory lock), so wake-ups stay in process. */
+  readonly notifier = new LocalNotifier();
   readonly queues!: Store["queues"];
   readonly messages!: Store["messages"];
   readonly deadLetters!: Store["deadLetters"];
@@ -72,6 +75,16 @@ export class SqliteStore implements Store {
       );
     }
     return { store, migrationsApplied: opened.migrationsApplied };
+  }
+
+  /** One machine, one clock. */
+  now(): number {
+    return Date.now();
+  }
+
+  /** The only process on the file leads itself. */
+  holdsLeadership(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
   async ping(): Promise<void> {
