@@ -1,3 +1,4 @@
+import { PostgresStore } from "./postgres/postgres-store.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import type { Store } from "./store.ts";
 
@@ -6,7 +7,17 @@ export interface StoreLocation {
   databaseUrl: string | null;
   /** Absolute path of the SQLite file. */
   sqlitePath: string;
+  /** PostgreSQL only; defaults below. */
+  postgres?: Partial<PostgresSettings>;
 }
+
+export interface PostgresSettings {
+  poolSize: number;
+  connectTimeoutSeconds: number;
+  statementTimeoutMs: number;
+}
+
+const POSTGRES_DEFAULTS: PostgresSettings = { poolSize: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000 };
 
 export interface OpenedStore {
   store: Store;
@@ -21,9 +32,7 @@ export interface StoreEvents {
 
 export async function openStore(location: StoreLocation, events: StoreEvents = {}): Promise<OpenedStore> {
   if (location.databaseUrl !== null) {
-    throw new Error(
-      "PostgreSQL storage is not available in this build yet; unset MILLRACE_DATABASE_URL to use the embedded SQLite store",
-    );
+    return PostgresStore.open({ url: location.databaseUrl, ...POSTGRES_DEFAULTS, ...location.postgres });
   }
   return SqliteStore.open({ path: location.sqlitePath, ...events });
 }

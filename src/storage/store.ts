@@ -204,7 +204,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type WriteHealth = { writable: true } | { writable: false; reason: "disk_full"; since: number };
+export type WriteHealth = { writable: true } | { writable: false; reason: "disk_full" | "read_only"; since: number };
 
 /** The same contract with plain return values, for drivers that run synchronously (SQLite's writer thread). */
 export type Synchronous<T> = {

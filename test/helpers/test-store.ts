@@ -1,3 +1,5 @@
+import { SQL } from "bun";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,14 +7,19 @@ import type { NewMessage } from "../../src/domain/message.ts";
 import { openStore } from "../../src/storage/open-store.ts";
 import type { Store } from "../../src/storage/store.ts";
 
+/** The server the PostgreSQL runs use; scripts/ensure-postgres starts it (trust auth for postgres locally). */
+const POSTGRES_ADMIN_URL = process.env.MILLRACE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
 /**
  * The one switch that picks the driver for the conformance suite:
- * MILLRACE_TEST_STORE=sqlite (default) or postgres (uses MILLRACE_TEST_DATABASE_URL).
+ * MILLRACE_TEST_STORE=sqlite (default) or postgres (a fresh database per call on the server at
+ * MILLRACE_TEST_DATABASE_URL, dropped again in cleanup).
  */
 export async function openTestStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
   const driver = process.env.MILLRACE_TEST_STORE ?? "sqlite";
+  if (driver === "postgres") return openPostgresTestStore();
   if (driver !== "sqlite") {
-    throw new Error(`MILLRACE_TEST_STORE=${driver} is not a driver this build has; use sqlite`);
+    throw new Error(`MILLRACE_TEST_STORE=${driver} is not a driver this build has; use sqlite or postgres`);
   }
   const dir = mkdtempSync(join(tmpdir(), "millrace-store-"));
   const { store } = await openStore({ databaseUrl: null, sqlitePath: join(dir, "millrace.db") });
@@ -21,6 +28,35 @@ export async function openTestStore(): Promise<{ store: Store; cleanup: () => Pr
     cleanup: async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A database of its own, so test files running at once never share tables. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `millrace_test_${randomBytes(6).toString("hex")}`;
+  const admin = new SQL({ url: POSTGRES_ADMIN_URL, max: 1 });
+  // An identifier cannot be a parameter; `name` is made here of [a-z0-9_] only.
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
+async function openPostgresTestStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+  const database = await createTestDatabase();
+  const { store } = await openStore({ databaseUrl: database.url, sqlitePath: "" });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await database.drop();
     },
   };
 }

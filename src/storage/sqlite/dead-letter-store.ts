@@ -1,8 +1,8 @@
-import { invalidField } from "../../domain/errors.ts";
+import { decodeSeqCursor as decodeCursor, encodeSeqCursor as encodeCursor } from "../seq-cursor.ts";
 import type { DeadLetterPage, DeadLetterStore, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { MessageLifecycle } from "./lifecycle.ts";
-import { toMessageRecord, type MessageRow } from "./message-store.ts";
+import { toMessageRecord, type MessageRow } from "../message-row.ts";
 
 export class SqliteDeadLetterStore implements Synchronous<DeadLetterStore> {
   constructor(
@@ -56,17 +56,4 @@ export class SqliteDeadLetterStore implements Synchronous<DeadLetterStore> {
     this.ctx.requireQueue(queue);
     return this.ctx.db.query("DELETE FROM messages WHERE queue = ? AND state = 2").run(queue).changes;
   }
-}
-
-// Cursors are opaque to clients: the last sequence number seen, base-36.
-function encodeCursor(seq: number): string {
-  return seq.toString(36);
-}
-
-function decodeCursor(cursor: string): number {
-  const seq = /^[0-9a-z]{1,11}$/.test(cursor) ? parseInt(cursor, 36) : NaN;
-  if (!Number.isSafeInteger(seq)) {
-    throw invalidField("after", "is not a cursor this broker issued; pass the nextCursor of the previous page");
-  }
-  return seq;
 }

@@ -2,7 +2,6 @@ import { queueFull } from "../../domain/errors.ts";
 import { newMessageId } from "../../domain/ids.ts";
 import {
   MessageState,
-  stateName,
   type LeaseOutcome,
   type LeasedMessage,
   type MessageRecord,
@@ -10,55 +9,13 @@ import {
   type PublishResult,
 } from "../../domain/message.ts";
 import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
+import { toMessageRecord, type MessageRow } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
 const EXPIRED_LEASES_PER_RECEIVE = 1000;
-
-export interface MessageRow {
-  seq: number;
-  id: string;
-  queue: string;
-  state: number;
-  priority: number;
-  available_at: number;
-  group_id: string | null;
-  dedup_id: string | null;
-  body: string;
-  body_is_binary: number;
-  headers: string | null;
-  attempts: number;
-  lease_generation: number;
-  lease_expires_at: number | null;
-  lease_token: Uint8Array | null;
-  lease_owner: string | null;
-  enqueued_at: number;
-  last_error: string | null;
-  dead_at: number | null;
-}
-
-export function toMessageRecord(row: MessageRow, now: number): MessageRecord {
-  const name = stateName(row.state);
-  return {
-    id: row.id,
-    queue: row.queue,
-    state: name === "ready" && row.available_at > now ? "delayed" : name,
-    body: row.body,
-    bodyIsBinary: row.body_is_binary === 1,
-    headers: row.headers,
-    priority: row.priority,
-    groupId: row.group_id,
-    dedupId: row.dedup_id,
-    attempts: row.attempts,
-    enqueuedAt: row.enqueued_at,
-    availableAt: row.available_at,
-    leaseExpiresAt: row.state === 1 ? row.lease_expires_at : null,
-    lastError: row.last_error,
-    deadAt: row.dead_at,
-  };
-}
 
 export class SqliteMessageStore implements Synchronous<MessageStore> {
   constructor(

@@ -1,5 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { fanOutNotAllowed, queueNotFound, topicNotFound } from "../../domain/errors.ts";
+import { matchesFilter } from "../../domain/header-filter.ts";
 import { QueuePatterns } from "../../domain/name-patterns.ts";
 import type { NewMessage } from "../../domain/message.ts";
 import type { FanOutResult, HeaderFilter, SubscriptionRecord, Synchronous, TopicRecord, TopicStore } from "../store.ts";
@@ -103,12 +104,4 @@ export class SqliteTopicStore implements Synchronous<TopicStore> {
       };
     });
   }
-}
-
-export function matchesFilter(filter: HeaderFilter | null, headers: Record<string, string>): boolean {
-  if (filter === null) return true;
-  return Object.entries(filter).every(([header, allowed]) => {
-    const value = headers[header];
-    return value !== undefined && allowed.includes(value);
-  });
 }

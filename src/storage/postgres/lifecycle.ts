@@ -1,0 +1,120 @@
+import type { SQL } from "bun";
+import { MessageState } from "../../domain/message.ts";
+import { backoffDelayMs } from "../../domain/retry-policy.ts";
+import type { QueueRecord } from "../store.ts";
+import { num, rows, type Tx } from "./db.ts";
+import { adjustLiveCount, findQueue } from "./rows.ts";
+
+/** The columns every state transition needs about a leased message. */
+export interface LeasedRow {
+  seq: number;
+  queue: string;
+  attempts: number;
+  group_id: string | null;
+}
+
+/**
+ * Ordering groups across instances: entering a group (publish, redrive) and leaving it (ack,
+ * dead-lettering, then promoting the next) are check-then-write, so two transactions on different
+ * instances could both see an idle group and both make a message ready. Every such step first
+ * takes a transaction-scoped advisory lock on hash(queue, group), which serialises exactly the
+ * transactions touching that group and nothing else (claims need no lock: at most one message of
+ * a group is ever ready or leased). Locks are taken in sorted order to avoid deadlocks between
+ * batches; a hash collision only serialises two unrelated groups.
+ */
+export async function lockGroups(sql: SQL, queue: string, groups: Array<string | null>): Promise<void> {
+  const keys = [...new Set(groups.filter((group): group is string => group !== null))].sort();
+  for (const group of keys) {
+    // The single-bigint key space: PostgreSQL keeps it apart from the two-key locks (leadership,
+    // migrations). The length prefix makes the key unambiguous for any queue and group names.
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${queue.length}:${queue}:${group}`}, 0))`;
+  }
+}
+
+/** Entry state for a message joining `groupId` (group lock held): ready, or queued behind the group's live messages. */
+export async function entryState(sql: SQL, queue: string, groupId: string | null): Promise<0 | 3> {
+  if (groupId === null) return MessageState.ready;
+  const live = await rows(
+    sql`SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state <> 2 LIMIT 1`,
+  );
+  return live.length === 0 ? MessageState.ready : MessageState.queuedInGroup;
+}
+
+/** Lets the oldest message waiting in the group become ready, if no other one is ready or leased. */
+export async function promoteGroup(sql: SQL, queue: string, groupId: string): Promise<void> {
+  await lockGroups(sql, queue, [groupId]);
+  await sql`
+    UPDATE messages SET state = 0
+     WHERE seq = (SELECT seq FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state = 3
+                   ORDER BY seq LIMIT 1)
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state IN (0, 1))`;
+}
+
+/**
+ * One failed attempt, as of `failedAt` (the row is locked by the caller): dead-letters the message
+ * when attempts are exhausted, otherwise makes it ready again after `delayMs`, or after the
+ * queue's backoff when that is null.
+ */
+export async function failAttempt(
+  tx: Tx,
+  row: LeasedRow,
+  queue: QueueRecord,
+  error: string | null,
+  delayMs: number | null,
+  failedAt: number,
+): Promise<"dead" | "retry"> {
+  if (row.attempts >= queue.settings.maxAttempts) {
+    await tx.sql`
+      UPDATE messages SET state = 2, dead_at = ${failedAt}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
+       WHERE seq = ${row.seq}`;
+    await adjustLiveCount(tx.sql, row.queue, -1);
+    tx.count(row.queue, "deadLettered");
+    if (row.group_id !== null) await promoteGroup(tx.sql, row.queue, row.group_id);
+    return "dead";
+  }
+  const delay = delayMs ?? backoffDelayMs(queue.settings.backoff, row.attempts);
+  await tx.sql`
+    UPDATE messages SET state = 0, available_at = ${failedAt + delay}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
+     WHERE seq = ${row.seq}`;
+  return "retry";
+}
+
+export const LEASE_EXPIRED_ERROR = "lease expired before the consumer acked or nacked it";
+
+/**
+ * Expired leases of one queue (or all, when `queue` is null) fail as of their expiry. Rows another
+ * transaction holds are skipped (SKIP LOCKED): it is settling or expiring them already.
+ */
+export async function releaseExpired(tx: Tx, queue: string | null, now: number, limit: number): Promise<number> {
+  const rows = (
+    queue === null
+      ? await tx.sql`
+          SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages
+           WHERE state = 1 AND lease_expires_at <= ${now}
+           ORDER BY lease_expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
+      : await tx.sql`
+          SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages
+           WHERE state = 1 AND lease_expires_at <= ${now} AND queue = ${queue}
+           ORDER BY lease_expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
+  ) as Array<Record<string, unknown>>;
+  const records = new Map<string, QueueRecord | null>();
+  for (const raw of rows) {
+    const row = toLeasedRow(raw);
+    if (!records.has(row.queue)) records.set(row.queue, await findQueue(tx.sql, row.queue));
+    const record = records.get(row.queue);
+    if (!record) continue;
+    tx.count(row.queue, "expired");
+    // The attempt failed when the lease ran out, not when we noticed: back off from then.
+    await failAttempt(tx, row, record, LEASE_EXPIRED_ERROR, null, num(raw.lease_expires_at));
+  }
+  return rows.length;
+}
+
+export function toLeasedRow(raw: Record<string, unknown>): LeasedRow {
+  return {
+    seq: num(raw.seq),
+    queue: raw.queue as string,
+    attempts: num(raw.attempts),
+    group_id: (raw.group_id as string | null) ?? null,
+  };
+}

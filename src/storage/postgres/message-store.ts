@@ -1,0 +1,243 @@
+import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
+import type { NewMessage, PublishResult } from "../../domain/message.ts";
+import {
+  decodeReceipt,
+  encodeReceipt,
+  LEASE_TOKEN_BYTES,
+  leaseTokenMatches,
+  newLeaseTokens,
+} from "../../domain/receipt.ts";
+import { toMessageRecord } from "../message-row.ts";
+import type { ExtendItem, MessageStore, NackItem, QueueRecord } from "../store.ts";
+import { num, type PgDatabase, type Tx } from "./db.ts";
+import {
+  failAttempt,
+  LEASE_EXPIRED_ERROR,
+  promoteGroup,
+  releaseExpired,
+  toLeasedRow,
+  type LeasedRow,
+} from "./lifecycle.ts";
+import { publishInTransaction } from "./publish.ts";
+import { adjustLiveCount, findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
+
+/** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
+const EXPIRED_LEASES_PER_RECEIVE = 1000;
+
+type Held = LeasedRow | "lease_lost" | "invalid_receipt";
+
+export class PgMessageStore implements MessageStore {
+  constructor(private readonly db: PgDatabase) {}
+
+  publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
+    return this.db.transaction((tx) => publishInTransaction(tx, queue, messages, now));
+  }
+
+  async lease(
+    queue: string,
+    max: number,
+    visibilityMs: number | null,
+    now: number,
+    owner: string | null = null,
+  ): Promise<LeasedMessage[]> {
+    const record = await requireQueue(this.db.sql, queue);
+    await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
+    const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
+    // Tokens come from this process's CSPRNG, one call per batch, handed to the rows by their
+    // position in the claim (the n-th claimed row takes bytes n*16 … n*16+15 of the pool).
+    const pool = Buffer.concat(newLeaseTokens(max));
+    // One statement: SKIP LOCKED lets concurrent receivers on any instance claim disjoint rows
+    // in claim order, walking messages_claim; a row claimed and committed meanwhile is re-checked
+    // (state = 0) after its lock and dropped.
+    const raw = (await this.db.sql`
+      WITH picked AS (
+        SELECT seq FROM messages
+         WHERE queue = ${queue} AND state = 0 AND available_at <= ${now}
+         ORDER BY priority DESC, available_at, seq
+         LIMIT ${max}
+         FOR UPDATE SKIP LOCKED
+      ), numbered AS (
+        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM picked
+      )
+      UPDATE messages m
+         SET state = 1, attempts = m.attempts + 1, lease_generation = m.lease_generation + 1,
+             lease_expires_at = ${expiresAt}, lease_owner = ${owner},
+             lease_token = substring(${pool}::bytea FROM ((numbered.n - 1) * ${LEASE_TOKEN_BYTES} + 1)::int FOR ${LEASE_TOKEN_BYTES})
+        FROM numbered
+       WHERE m.seq = numbered.seq
+      RETURNING m.*`) as RawMessageRow[];
+    const rows = raw.map(toMessageRow);
+    rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
+    return rows.map((row) => ({
+      id: row.id,
+      receipt: encodeReceipt(row.seq, row.lease_generation, row.lease_token!),
+      body: row.body,
+      bodyIsBinary: row.body_is_binary === 1,
+      headers: row.headers,
+      priority: row.priority,
+      groupId: row.group_id,
+      attempts: row.attempts,
+      enqueuedAt: row.enqueued_at,
+      leaseExpiresAt: expiresAt,
+      lastError: row.last_error,
+    }));
+  }
+
+  ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {
+    return this.db.transaction(async (tx) => {
+      const held = await lockHeld(tx, queue, receipts, now, true);
+      const acked = held.filter(isRow);
+      if (acked.length > 0) {
+        await tx.sql`DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[])`;
+        await adjustLiveCount(tx.sql, queue, -acked.length);
+        const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
+        for (const group of groups) await promoteGroup(tx.sql, queue, group);
+      }
+      return held.map(outcome);
+    });
+  }
+
+  nack(queue: string, items: NackItem[], now: number): Promise<LeaseOutcome[]> {
+    return this.db.transaction(async (tx) => {
+      const record = await requireQueue(tx.sql, queue);
+      const held = await lockHeld(
+        tx,
+        queue,
+        items.map((item) => item.receipt),
+        now,
+        true,
+      );
+      for (const [index, row] of held.entries()) {
+        if (!isRow(row)) continue;
+        const item = items[index]!;
+        await failAttempt(tx, row, record, item.error, item.delayMs, now);
+      }
+      return held.map(outcome);
+    });
+  }
+
+  extend(queue: string, items: ExtendItem[], now: number): Promise<LeaseOutcome[]> {
+    return this.db.transaction(async (tx) => {
+      const held = await lockHeld(
+        tx,
+        queue,
+        items.map((item) => item.receipt),
+        now,
+        false,
+      );
+      for (const [index, row] of held.entries()) {
+        if (!isRow(row)) continue;
+        await tx.sql`UPDATE messages SET lease_expires_at = ${now + items[index]!.visibilityMs} WHERE seq = ${row.seq}`;
+      }
+      return held.map(outcome);
+    });
+  }
+
+  returnUndelivered(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {
+    return this.db.transaction(async (tx) => {
+      const held = await lockHeld(tx, queue, receipts, now, true);
+      const returned = held.filter(isRow);
+      // available_at is left as it was (at or before the lease), so the message keeps its place in line.
+      if (returned.length > 0) {
+        await tx.sql`
+          UPDATE messages SET state = 0, attempts = attempts - 1, lease_expires_at = NULL, lease_token = NULL, lease_owner = NULL
+           WHERE seq = ANY(${returned.map((row) => row.seq)}::int8[])`;
+      }
+      return held.map(outcome);
+    });
+  }
+
+  releaseOwnedLeases(owner: string, now: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = (await tx.sql`
+        SELECT seq, queue, attempts, group_id FROM messages
+         WHERE state = 1 AND lease_owner = ${owner} AND lease_expires_at > ${now}
+         ORDER BY seq FOR UPDATE`) as Array<Record<string, unknown>>;
+      const records = new Map<string, QueueRecord | null>();
+      for (const raw of rows) {
+        const row = toLeasedRow(raw);
+        if (!records.has(row.queue)) records.set(row.queue, await findQueue(tx.sql, row.queue));
+        const record = records.get(row.queue);
+        if (!record) continue;
+        await failAttempt(
+          tx,
+          row,
+          record,
+          "the broker instance holding the lease shut down before it was acked",
+          0,
+          now,
+        );
+      }
+      return rows.length;
+    });
+  }
+
+  async get(queue: string, id: string, now: number): Promise<MessageRecord | null> {
+    const select = async (): Promise<RawMessageRow | undefined> =>
+      ((await this.db.sql`SELECT * FROM messages WHERE id = ${id} AND queue = ${queue}`) as RawMessageRow[])[0];
+    const raw = await select();
+    if (!raw) return null;
+    const row = toMessageRow(raw);
+    if (row.state === MessageState.leased && row.lease_expires_at !== null && row.lease_expires_at <= now) {
+      // Turn the lease over now, so the state read is what the message is (ready after backoff,
+      // or dead), not what it was.
+      await this.db.transaction(async (tx) => {
+        const [locked] = (await tx.sql`
+          SELECT seq, queue, attempts, group_id, lease_expires_at FROM messages
+           WHERE seq = ${row.seq} AND state = 1 AND lease_expires_at <= ${now} FOR UPDATE`) as Array<
+          Record<string, unknown>
+        >;
+        const record = locked ? await findQueue(tx.sql, queue) : null;
+        if (!locked || !record) return;
+        tx.count(queue, "expired");
+        await failAttempt(tx, toLeasedRow(locked), record, LEASE_EXPIRED_ERROR, null, num(locked.lease_expires_at));
+      });
+      const settled = await select();
+      return settled ? toMessageRecord(toMessageRow(settled), now) : null;
+    }
+    return toMessageRecord(row, now);
+  }
+}
+
+function isRow(held: Held): held is LeasedRow {
+  return typeof held !== "string";
+}
+
+function outcome(held: Held): LeaseOutcome {
+  return isRow(held) ? "ok" : held;
+}
+
+/**
+ * Locks the rows behind `receipts` (in seq order, so concurrent batches cannot deadlock) and
+ * tells, per receipt, whether that very lease is still held: same generation (fencing), not
+ * expired, and the caller's token matches the stored one (constant time). With `settles`, a
+ * receipt repeated in the batch finds its lease already settled by its first occurrence.
+ */
+async function lockHeld(tx: Tx, queue: string, receipts: string[], now: number, settles: boolean): Promise<Held[]> {
+  const decoded = receipts.map(decodeReceipt);
+  const seqs = [...new Set(decoded.flatMap((parts) => (parts ? [parts.seq] : [])))];
+  const rows = new Map<number, Record<string, unknown>>();
+  if (seqs.length > 0) {
+    const locked = (await tx.sql`
+      SELECT seq, queue, attempts, group_id, lease_generation, lease_expires_at, lease_token FROM messages
+       WHERE seq = ANY(${seqs}::int8[]) AND queue = ${queue} AND state = 1
+       ORDER BY seq FOR UPDATE`) as Array<Record<string, unknown>>;
+    for (const row of locked) rows.set(num(row.seq), row);
+  }
+  const settled = new Set<number>();
+  return decoded.map((parts): Held => {
+    if (!parts) return "invalid_receipt";
+    const row = rows.get(parts.seq);
+    if (
+      !row ||
+      settled.has(parts.seq) ||
+      num(row.lease_generation) !== parts.generation ||
+      num(row.lease_expires_at) <= now ||
+      !leaseTokenMatches((row.lease_token as Uint8Array | null) ?? null, parts.token)
+    ) {
+      return "lease_lost";
+    }
+    if (settles) settled.add(parts.seq);
+    return toLeasedRow(row);
+  });
+}

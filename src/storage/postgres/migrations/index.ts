@@ -1,0 +1,14 @@
+import journal from "./meta/_journal.json";
+import init from "./0000_init.sql" with { type: "text" };
+import queueTableAutovacuum from "./0001_queue_table_autovacuum.sql" with { type: "text" };
+
+/**
+ * Every PostgreSQL migration drizzle-kit generated, embedded in the binary as text. Add the import
+ * of a new file here; `src/storage/postgres/migrate.test.ts` fails when this list and the journal differ.
+ */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = [
+  { tag: "0000_init", sql: init },
+  { tag: "0001_queue_table_autovacuum", sql: queueTableAutovacuum },
+];
+
+export const POSTGRES_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);

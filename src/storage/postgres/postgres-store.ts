@@ -1,0 +1,126 @@
+import { SQL } from "bun";
+import type { Store, WriteHealth } from "../store.ts";
+import { DatabaseClock } from "./database-clock.ts";
+import { PgDatabase, TransitionCounter } from "./db.ts";
+import { PgDeadLetterStore } from "./dead-letter-store.ts";
+import { mapDatabaseError } from "./errors.ts";
+import { Leadership } from "./leadership.ts";
+import { PgMaintenanceStore } from "./maintenance-store.ts";
+import { PgMessageStore } from "./message-store.ts";
+import { migratePostgres } from "./migrate.ts";
+import { PgNotifier } from "./pg-notifier.ts";
+import { PgQueueStore } from "./queue-store.ts";
+import { PgTopicStore } from "./topic-store.ts";
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** Connections in the pool (besides the LISTEN and leadership connections). */
+  poolSize: number;
+  connectTimeoutSeconds: number;
+  /** Server-side limit for any one statement, so a request never hangs on a stuck database. */
+  statementTimeoutMs: number;
+}
+
+/**
+ * The PostgreSQL driver: several instances share one database. Every aggregate's SQL runs on a
+ * pool of Bun's built-in client; wake-ups travel by LISTEN/NOTIFY, leadership is an advisory
+ * lock, and time is the database's clock (see database-clock.ts).
+ */
+export class PostgresStore implements Store {
+  readonly dialect = "postgres" as const;
+  readonly queues: Store["queues"];
+  readonly messages: Store["messages"];
+  readonly deadLetters: Store["deadLetters"];
+  readonly topics: Store["topics"];
+  readonly maintenance: Store["maintenance"];
+  readonly notifier: PgNotifier;
+  private readOnlySince: number | null = null;
+
+  private constructor(
+    private readonly sql: SQL,
+    private readonly clock: DatabaseClock,
+    private readonly leadership: Leadership,
+  ) {
+    const counter = new TransitionCounter();
+    const db = new PgDatabase(sql, counter);
+    this.notifier = new PgNotifier(sql);
+    this.queues = guarded(new PgQueueStore(db));
+    this.messages = guarded(new PgMessageStore(db));
+    this.deadLetters = guarded(new PgDeadLetterStore(db));
+    this.topics = guarded(new PgTopicStore(db));
+    this.maintenance = guarded(new PgMaintenanceStore(db, counter));
+  }
+
+  /** Connects, applies pending migrations (under an advisory lock), and starts the clock and the listener. */
+  static async open(options: PostgresStoreOptions): Promise<{ store: PostgresStore; migrationsApplied: string[] }> {
+    const sql = new SQL({
+      url: options.url,
+      max: options.poolSize,
+      connectionTimeout: options.connectTimeoutSeconds,
+      idleTimeout: 60,
+      connection: { statement_timeout: options.statementTimeoutMs },
+    });
+    try {
+      const migrationsApplied = await migratePostgres(sql);
+      const clock = await DatabaseClock.start(sql);
+      const store = new PostgresStore(sql, clock, new Leadership(options.url, options.connectTimeoutSeconds));
+      await store.notifier.start();
+      return { store, migrationsApplied };
+    } catch (error) {
+      await sql.close().catch(() => undefined);
+      throw new Error(`cannot open the PostgreSQL database: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  holdsLeadership(): Promise<boolean> {
+    return this.leadership.holds();
+  }
+
+  async ping(): Promise<void> {
+    await run(() => this.sql`SELECT 1`);
+  }
+
+  /** Writable unless the server refuses writes (a standby, or default_transaction_read_only). */
+  async writeHealth(): Promise<WriteHealth> {
+    const [row] = (await run(
+      () => this.sql`SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS read_only`,
+    )) as Array<{ read_only: boolean }>;
+    if (row?.read_only !== true) {
+      this.readOnlySince = null;
+      return { writable: true };
+    }
+    this.readOnlySince ??= Date.now();
+    return { writable: false, reason: "read_only", since: this.readOnlySince };
+  }
+
+  async close(): Promise<void> {
+    this.clock.stop();
+    await this.notifier.close();
+    await this.leadership.close();
+    await this.sql.close();
+  }
+}
+
+async function run<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw mapDatabaseError(error);
+  }
+}
+
+/** The aggregate with every method's failure mapped: a lost database answers 503, not 500. */
+function guarded<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => run(() => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args));
+    },
+  });
+}
