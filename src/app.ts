@@ -57,13 +57,24 @@ export class App {
 
   async start(): Promise<void> {
     const { config, logger, metrics } = this;
-    mkdirSync(config.dataDir, { recursive: true });
-    // First, before anything touches the database: one server per data directory.
-    if (config.databaseUrl === null) this.dataDirLock = lockDataDir(config.dataDir);
+    // First, before anything touches the database: one server per data directory. PostgreSQL
+    // needs no data directory: several instances share the database by design.
+    if (config.databaseUrl === null) {
+      mkdirSync(config.dataDir, { recursive: true });
+      this.dataDirLock = lockDataDir(config.dataDir);
+    }
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     this.authenticator = await createAuthenticator(config, logger);
     const opened = await openStore(
-      { databaseUrl: config.databaseUrl, sqlitePath },
+      {
+        databaseUrl: config.databaseUrl,
+        sqlitePath,
+        postgres: {
+          poolSize: config.databasePoolSize,
+          connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+          statementTimeoutMs: config.databaseStatementTimeoutMs,
+        },
+      },
       {
         onFatal: (error) => {
           logger.error("the storage engine failed; exiting so the supervisor restarts us", errorContext(error));

@@ -54,6 +54,32 @@ const CORE_SETTINGS = {
       return raw.trim();
     },
   }),
+  databasePoolSize: spec({
+    env: "MILLRACE_DATABASE_POOL_SIZE",
+    flag: "--database-pool-size",
+    doc: "PostgreSQL only: connections this instance keeps in its pool (plus one for LISTEN and one for leadership); keep instances × (pool + 2) below the server's max_connections",
+    defaultText: "10",
+    default: () => 10,
+    parse: integer(1, 500),
+  }),
+  databaseConnectTimeoutSeconds: spec({
+    env: "MILLRACE_DATABASE_CONNECT_TIMEOUT_SECONDS",
+    flag: "--database-connect-timeout-seconds",
+    doc: "PostgreSQL only: a connection attempt that takes longer fails, and the request gets 503 database_unavailable",
+    unit: "seconds",
+    defaultText: "5",
+    default: () => 5,
+    parse: integer(1, 300),
+  }),
+  databaseStatementTimeoutMs: spec({
+    env: "MILLRACE_DATABASE_STATEMENT_TIMEOUT_MS",
+    flag: "--database-statement-timeout-ms",
+    doc: "PostgreSQL only: the server cancels any one statement that runs longer, and the request gets 503 database_unavailable",
+    unit: "ms",
+    defaultText: "10000",
+    default: () => 10_000,
+    parse: integer(100, 600_000),
+  }),
   maxBodyBytes: spec({
     env: "MILLRACE_MAX_BODY_BYTES",
     flag: "--max-body-bytes",

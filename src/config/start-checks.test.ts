@@ -19,11 +19,12 @@ function problemsOf(env: Record<string, string>): string[] {
 describe("checkStartup", () => {
   const scratch = mkdtempSync(join(tmpdir(), "millrace-start-checks-"));
 
-  test("a PostgreSQL URL is refused while this build has no PostgreSQL store", () => {
-    const problems = problemsOf({ MILLRACE_DATABASE_URL: "postgres://u:hunter2@db/millrace" });
-    expect(problems).toEqual([
-      "MILLRACE_DATABASE_URL: PostgreSQL storage is not available in this build yet; unset it to use the embedded SQLite store",
-    ]);
+  test("a PostgreSQL URL passes, and the data dir is not checked", () => {
+    const file = join(scratch, "not-a-dir-either");
+    writeFileSync(file, "");
+    expect(problemsOf({ MILLRACE_DATABASE_URL: "postgres://u:hunter2@db/millrace", MILLRACE_DATA_DIR: file })).toEqual(
+      [],
+    );
   });
 
   test("a data dir that is a file, or under a file, is refused", () => {

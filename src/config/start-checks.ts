@@ -30,12 +30,8 @@ export function checkStartup(sources: ConfigSources): StartupCheck {
 /** Settings that parse but that this build or this machine cannot start with. */
 export function startProblems(config: Config): string[] {
   const problems: string[] = [];
-  if (config.databaseUrl !== null) {
-    // src/storage/open-store.ts refuses PostgreSQL until its store lands; drop this with that refusal.
-    problems.push(
-      "MILLRACE_DATABASE_URL: PostgreSQL storage is not available in this build yet; unset it to use the embedded SQLite store",
-    );
-  } else {
+  // With PostgreSQL the data directory is not used; a database that is down is found at start.
+  if (config.databaseUrl === null) {
     const problem = dataDirProblem(config.dataDir);
     if (problem) problems.push(`MILLRACE_DATA_DIR: ${problem}`);
   }
