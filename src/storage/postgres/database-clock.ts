@@ -15,10 +15,14 @@ export class DatabaseClock {
   private offsetMs = 0;
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  private constructor(private readonly sql: SQL) {}
+  private constructor(
+    private readonly sql: SQL,
+    private readonly localClock: () => number,
+  ) {}
 
-  static async start(sql: SQL): Promise<DatabaseClock> {
-    const clock = new DatabaseClock(sql);
+  /** `localClock` is this machine's clock; tests pass a skewed one. */
+  static async start(sql: SQL, localClock: () => number = Date.now): Promise<DatabaseClock> {
+    const clock = new DatabaseClock(sql, localClock);
     await clock.measure();
     clock.timer = setInterval(() => {
       // A failed measurement keeps the previous offset: clocks drift by far less than 10 s allows.
@@ -29,7 +33,7 @@ export class DatabaseClock {
   }
 
   now(): number {
-    return Math.round(Date.now() + this.offsetMs);
+    return Math.round(this.localClock() + this.offsetMs);
   }
 
   /** Milliseconds the database's clock is ahead of this machine's (negative when behind). */
@@ -38,11 +42,11 @@ export class DatabaseClock {
   }
 
   async measure(): Promise<void> {
-    const sent = Date.now();
+    const sent = this.localClock();
     const [row] = (await this.sql`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS ms`) as Array<{
       ms: number;
     }>;
-    const received = Date.now();
+    const received = this.localClock();
     this.offsetMs = Number(row!.ms) - (sent + received) / 2;
   }
 

@@ -8,7 +8,10 @@ const UNAVAILABLE_STATES = new Set(["25006"]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof BrokerError || typeof error !== "object" || error === null) return false;
-  const { code, errno } = error as { code?: unknown; errno?: unknown };
+  const { code, errno, severity } = error as { code?: unknown; errno?: unknown; severity?: unknown };
+  // FATAL ends the session (a refused login, a database not accepting connections, shutdown):
+  // the server cannot serve us now, whatever the state code.
+  if (severity === "FATAL" || severity === "PANIC") return true;
   if (typeof errno === "string" && (UNAVAILABLE_STATES.has(errno) || UNAVAILABLE_CLASSES.includes(errno.slice(0, 2)))) {
     return true;
   }

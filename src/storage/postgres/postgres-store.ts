@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   connectTimeoutSeconds: number;
   /** Server-side limit for any one statement, so a request never hangs on a stuck database. */
   statementTimeoutMs: number;
+  /** This machine's clock, from which the database's is derived; tests pass a skewed one. */
+  localClock?: () => number;
 }
 
 /**
@@ -63,7 +65,7 @@ export class PostgresStore implements Store {
     });
     try {
       const migrationsApplied = await migratePostgres(sql);
-      const clock = await DatabaseClock.start(sql);
+      const clock = await DatabaseClock.start(sql, options.localClock);
       const store = new PostgresStore(sql, clock, new Leadership(options.url, options.connectTimeoutSeconds));
       await store.notifier.start();
       return { store, migrationsApplied };
