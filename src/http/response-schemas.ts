@@ -204,7 +204,9 @@ export const EventResult = t.Object(
 export const Live = t.Object({ status: t.Literal("ok") }, closed);
 
 const ReadinessStatus = t.Union(
-  ["ready", "starting", "draining", "database_unavailable", "services_stopped"].map((status) => t.Literal(status)),
+  ["ready", "starting", "draining", "database_unavailable", "disk_full", "read_only", "services_stopped"].map(
+    (status) => t.Literal(status),
+  ),
 );
 
 export const Readiness = t.Object(
@@ -236,7 +238,7 @@ export const HealthDetail = t.Object(
                 t.Object(
                   {
                     writable: t.Literal(false),
-                    reason: t.Literal("disk_full"),
+                    reason: t.Union([t.Literal("disk_full"), t.Literal("read_only")]),
                     since: t.Integer({ description: "epoch milliseconds when writes began to fail" }),
                   },
                   closed,

@@ -71,7 +71,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
       path: "/health/ready",
       operationId: "ready",
       summary:
-        "200 when the database answers and accepts writes and background services run; 503 while starting, draining, when the disk is full (disk_full), or when either fails",
+        "200 when the database answers and accepts writes and background services run; 503 while starting, draining, when the disk is full (disk_full), while PostgreSQL refuses writes (read_only), or when either fails",
       tag: TAG,
       access: PUBLIC,
       responses: {

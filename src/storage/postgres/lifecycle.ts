@@ -2,7 +2,7 @@ import type { SQL } from "bun";
 import { MessageState } from "../../domain/message.ts";
 import { backoffDelayMs } from "../../domain/retry-policy.ts";
 import type { QueueRecord } from "../store.ts";
-import { num, rows, type Tx } from "./db.ts";
+import { num, rows, type PgDatabase, type Tx } from "./db.ts";
 import { adjustLiveCount, findQueue } from "./rows.ts";
 
 /** The columns every state transition needs about a leased message. */
@@ -117,4 +117,19 @@ export function toLeasedRow(raw: Record<string, unknown>): LeasedRow {
     attempts: num(raw.attempts),
     group_id: (raw.group_id as string | null) ?? null,
   };
+}
+
+/**
+ * `releaseExpired` in a transaction of its own, after one plain read finds that something is due:
+ * receive and stats call it every time, and usually nothing is, so the common case costs one
+ * index probe instead of a transaction's three round trips.
+ */
+export async function releaseExpiredIfDue(db: PgDatabase, queue: string | null, now: number, limit: number) {
+  const due = await rows(
+    queue === null
+      ? db.sql`SELECT 1 FROM messages WHERE state = 1 AND lease_expires_at <= ${now} LIMIT 1`
+      : db.sql`SELECT 1 FROM messages WHERE state = 1 AND lease_expires_at <= ${now} AND queue = ${queue} LIMIT 1`,
+  );
+  if (due.length === 0) return 0;
+  return db.transaction((tx) => releaseExpired(tx, queue, now, limit));
 }

@@ -1,6 +1,6 @@
 import type { MaintenanceStore, TransitionCount } from "../store.ts";
 import { affected, type PgDatabase, type TransitionCounter } from "./db.ts";
-import { releaseExpired } from "./lifecycle.ts";
+import { releaseExpiredIfDue } from "./lifecycle.ts";
 import { toQueueRecord } from "./rows.ts";
 
 export class PgMaintenanceStore implements MaintenanceStore {
@@ -14,7 +14,7 @@ export class PgMaintenanceStore implements MaintenanceStore {
   }
 
   releaseExpiredLeases(now: number, limit: number): Promise<number> {
-    return this.db.transaction((tx) => releaseExpired(tx, null, now, limit));
+    return releaseExpiredIfDue(this.db, null, now, limit);
   }
 
   async deleteExpiredDeadLetters(now: number, limit: number): Promise<number> {

@@ -14,11 +14,11 @@ import {
   failAttempt,
   LEASE_EXPIRED_ERROR,
   promoteGroup,
-  releaseExpired,
+  releaseExpiredIfDue,
   toLeasedRow,
   type LeasedRow,
 } from "./lifecycle.ts";
-import { publishInTransaction } from "./publish.ts";
+import { publishInTransaction, publishSimple } from "./publish.ts";
 import { adjustLiveCount, findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
@@ -29,8 +29,11 @@ type Held = LeasedRow | "lease_lost" | "invalid_receipt";
 export class PgMessageStore implements MessageStore {
   constructor(private readonly db: PgDatabase) {}
 
-  publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
-    return this.db.transaction((tx) => publishInTransaction(tx, queue, messages, now));
+  async publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
+    return (
+      (await publishSimple(this.db, queue, messages, now)) ??
+      this.db.transaction((tx) => publishInTransaction(tx, queue, messages, now))
+    );
   }
 
   async lease(
@@ -41,7 +44,7 @@ export class PgMessageStore implements MessageStore {
     owner: string | null = null,
   ): Promise<LeasedMessage[]> {
     const record = await requireQueue(this.db.sql, queue);
-    await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
+    await releaseExpiredIfDue(this.db, queue, now, EXPIRED_LEASES_PER_RECEIVE);
     const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
     // Tokens come from this process's CSPRNG, one call per batch, handed to the rows by their
     // position in the claim (the n-th claimed row takes bytes n*16 … n*16+15 of the pool).

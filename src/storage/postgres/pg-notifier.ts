@@ -24,6 +24,7 @@ export class PgNotifier implements Notifier {
   private readonly local = new LocalNotifier();
   private readonly instanceId = randomUUID();
   private subscription: { unlisten(): Promise<void> } | null = null;
+  private readonly outgoing = new Map<string, number>();
 
   constructor(private readonly sql: SQL) {}
 
@@ -34,10 +35,18 @@ export class PgNotifier implements Notifier {
   notify(queue: string, count: number): void {
     if (count <= 0) return;
     this.local.notify(queue, count);
-    const wakeup: Wakeup = { i: this.instanceId, q: queue, n: count };
+    // Notifications of one event-loop turn leave together, one per queue, in one statement: a
+    // NOTIFY per publish would cost the pool a round trip per message.
+    this.outgoing.set(queue, (this.outgoing.get(queue) ?? 0) + count);
+    if (this.outgoing.size === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const payloads = [...this.outgoing].map(([q, n]) => JSON.stringify({ i: this.instanceId, q, n } satisfies Wakeup));
+    this.outgoing.clear();
     // Best effort: if it cannot be sent, the other instances' long-polls find the messages at
     // their next re-check.
-    this.sql.notify(CHANNEL, JSON.stringify(wakeup)).catch(() => undefined);
+    this.sql`SELECT pg_notify(${CHANNEL}, payload) FROM unnest(${payloads}::text[]) AS payload`.catch(() => undefined);
   }
 
   subscribe(listener: (queue: string, count: number) => void): () => void {

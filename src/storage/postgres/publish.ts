@@ -1,7 +1,8 @@
 import { queueFull } from "../../domain/errors.ts";
 import { newMessageId } from "../../domain/ids.ts";
 import { MessageState, type NewMessage, type PublishResult } from "../../domain/message.ts";
-import { num, rows as selectRows, type Tx } from "./db.ts";
+import type { SQL } from "bun";
+import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import { entryState, lockGroups } from "./lifecycle.ts";
 import { requireQueue } from "./rows.ts";
 
@@ -70,8 +71,42 @@ export async function publishInTransaction(
   }
   if (rows.length === 0) return results;
   if (maxMessages > 0 && liveCount + rows.length > maxMessages) throw queueFull(queue, maxMessages);
-  // One INSERT for the batch; ORDER BY the input position so sequence numbers follow publish order.
-  await tx.sql`
+  await insertMessages(tx.sql, queue, rows, now);
+  if (maxMessages > 0) await tx.sql`UPDATE queues SET live_count = live_count + ${rows.length} WHERE name = ${queue}`;
+  return results;
+}
+
+/**
+ * The common publish in one statement, with no transaction around it: no dedup id, no group, and
+ * an unbounded queue, so there is nothing to check but that the queue exists, and the INSERT
+ * checks that itself (it inserts nothing otherwise). Returns null when the batch needs the full
+ * path (`publishInTransaction`): a missing or bounded queue, dedup ids or groups.
+ */
+export async function publishSimple(
+  db: PgDatabase,
+  queue: string,
+  messages: NewMessage[],
+  now: number,
+): Promise<PublishResult[] | null> {
+  if (messages.some((message) => message.dedupId !== null || message.groupId !== null)) return null;
+  const rows = messages.map((message) => ({ id: newMessageId(), state: MessageState.ready, message }));
+  const inserted = await insertMessages(db.sql, queue, rows, now, true);
+  if (inserted === 0) return null;
+  return rows.map((row) => ({ id: row.id, duplicate: false }));
+}
+
+/**
+ * One INSERT for the batch; ORDER BY the input position so sequence numbers follow publish order.
+ * With `unboundedOnly`, inserts only when the queue exists and has no maxMessages.
+ */
+async function insertMessages(
+  sql: SQL,
+  queue: string,
+  rows: Array<{ id: string; state: number; message: NewMessage }>,
+  now: number,
+  unboundedOnly = false,
+): Promise<number> {
+  const result = (await sql`
     INSERT INTO messages (id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, enqueued_at)
     SELECT id, ${queue}, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, ${now}
       FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.state)}::int2[],
@@ -80,7 +115,7 @@ export async function publishInTransaction(
                   ${rows.map((r) => r.message.body)}::text[], ${rows.map((r) => r.message.bodyIsBinary)}::bool[],
                   ${rows.map((r) => r.message.headers)}::text[])
            WITH ORDINALITY AS t(id, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, position)
-     ORDER BY position`;
-  if (maxMessages > 0) await tx.sql`UPDATE queues SET live_count = live_count + ${rows.length} WHERE name = ${queue}`;
-  return results;
+     WHERE NOT ${unboundedOnly} OR EXISTS (SELECT 1 FROM queues WHERE name = ${queue} AND max_messages = 0)
+     ORDER BY position`) as { count: number };
+  return result.count;
 }

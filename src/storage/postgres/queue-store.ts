@@ -3,7 +3,7 @@ import type { QueueStats } from "../../domain/message.ts";
 import { applySettingsPatch, DEFAULT_QUEUE_SETTINGS, type QueueSettingsPatch } from "../../domain/queue-settings.ts";
 import type { QueueRecord, QueueStore } from "../store.ts";
 import { affected, num, numOrNull, rows, type PgDatabase } from "./db.ts";
-import { releaseExpired } from "./lifecycle.ts";
+import { releaseExpiredIfDue } from "./lifecycle.ts";
 import { findQueue, toQueueRecord } from "./rows.ts";
 
 /** Expired leases turned over before stats are counted; bounded like the sweeper's batch, which does the rest. */
@@ -73,7 +73,7 @@ export class PgQueueStore implements QueueStore {
   async stats(name: string, now: number): Promise<QueueStats> {
     if (!(await findQueue(this.db.sql, name))) throw queueNotFound(name);
     // Leases that ran out count as what they now are, not as leased.
-    await this.db.transaction((tx) => releaseExpired(tx, name, now, EXPIRED_LEASES_PER_STATS));
+    await releaseExpiredIfDue(this.db, name, now, EXPIRED_LEASES_PER_STATS);
     const [row] = (await this.db.sql`
       SELECT COUNT(*) FILTER (WHERE state = 0 AND available_at <= ${now}) AS ready,
              COUNT(*) FILTER (WHERE state = 0 AND available_at > ${now}) AS delayed,
@@ -86,7 +86,7 @@ export class PgQueueStore implements QueueStore {
   }
 
   async statsAll(now: number): Promise<Array<{ queue: string; stats: QueueStats }>> {
-    await this.db.transaction((tx) => releaseExpired(tx, null, now, EXPIRED_LEASES_PER_STATS));
+    await releaseExpiredIfDue(this.db, null, now, EXPIRED_LEASES_PER_STATS);
     const rows = (await this.db.sql`
       SELECT q.name AS name,
              COUNT(m.seq) FILTER (WHERE m.state = 0 AND m.available_at <= ${now}) AS ready,
