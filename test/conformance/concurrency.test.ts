@@ -84,4 +84,23 @@ describe("concurrent calls", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(Math.min(100, CALLS * 7));
   });
+
+  test("publishes in flight together to several queues each get their own outcome", async () => {
+    const open = await newQueue();
+    const other = await newQueue();
+    const full = await newQueue({ maxMessages: 1 });
+    await store.messages.publish(full, [message("fills it")], T0);
+    const outcomes = await Promise.all(
+      [open, "no-such-queue", other, full, open].map((q, n) =>
+        store.messages.publish(q, [message(n), message(`${n}b`)], T0).then(
+          (results) => results.length,
+          (error: { code?: string }) => error.code ?? "unknown",
+        ),
+      ),
+    );
+    expect(outcomes).toEqual([2, "queue_not_found", 2, "queue_full", 2]);
+    expect((await store.queues.stats(open, T0)).ready).toBe(4);
+    expect((await store.queues.stats(other, T0)).ready).toBe(2);
+    expect((await store.queues.stats(full, T0)).ready).toBe(1);
+  });
 });

@@ -18,7 +18,8 @@ import {
   toLeasedRow,
   type LeasedRow,
 } from "./lifecycle.ts";
-import { publishInTransaction, publishSimple } from "./publish.ts";
+import { PublishCombiner } from "./publish-combiner.ts";
+import { publishInTransaction } from "./publish.ts";
 import { adjustLiveCount, findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
@@ -27,11 +28,15 @@ const EXPIRED_LEASES_PER_RECEIVE = 1000;
 type Held = LeasedRow | "lease_lost" | "invalid_receipt";
 
 export class PgMessageStore implements MessageStore {
-  constructor(private readonly db: PgDatabase) {}
+  private readonly combiner: PublishCombiner;
+
+  constructor(private readonly db: PgDatabase) {
+    this.combiner = new PublishCombiner(db.sql);
+  }
 
   async publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
     return (
-      (await publishSimple(this.db, queue, messages, now)) ??
+      (await this.combiner.publish(queue, messages, now)) ??
       this.db.transaction((tx) => publishInTransaction(tx, queue, messages, now))
     );
   }

@@ -1,10 +1,9 @@
-import { queueFull } from "../../domain/errors.ts";
+import { queueFull, queueNotFound } from "../../domain/errors.ts";
 import { newMessageId } from "../../domain/ids.ts";
 import { MessageState, type NewMessage, type PublishResult } from "../../domain/message.ts";
-import type { SQL } from "bun";
-import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
+import { num, rows as selectRows, type Tx } from "./db.ts";
 import { entryState, lockGroups } from "./lifecycle.ts";
-import { requireQueue } from "./rows.ts";
+import { requireQueue, toQueueRecord } from "./rows.ts";
 
 /**
  * Publishes a batch inside the caller's transaction (a queue publish, or one leg of a topic
@@ -24,12 +23,23 @@ export async function publishInTransaction(
   messages: NewMessage[],
   now: number,
 ): Promise<PublishResult[]> {
-  const { maxMessages, dedupWindowSeconds } = (await requireQueue(tx.sql, queue)).settings;
-  let liveCount = 0;
-  if (maxMessages > 0) {
-    const [row] = (await tx.sql`SELECT live_count FROM queues WHERE name = ${queue} FOR UPDATE`) as Array<{
-      live_count: unknown;
-    }>;
+  // Lock the queue row, in one step (upgrading a lock two transactions share would deadlock):
+  // bounded queues FOR UPDATE, so publishes to them serialise and count + insert is atomic;
+  // unbounded ones FOR KEY SHARE, which keeps the queue from being deleted or changed until this
+  // commits without making publishes wait for each other.
+  const bounded = (await requireQueue(tx.sql, queue)).settings.maxMessages > 0;
+  const [locked] = await selectRows(
+    bounded
+      ? tx.sql`SELECT * FROM queues WHERE name = ${queue} FOR UPDATE`
+      : tx.sql`SELECT * FROM queues WHERE name = ${queue} FOR KEY SHARE`,
+  );
+  if (!locked) throw queueNotFound(queue);
+  const { maxMessages, dedupWindowSeconds } = toQueueRecord(locked).settings;
+  let liveCount = maxMessages > 0 ? num(locked.live_count) : 0;
+  if (maxMessages > 0 && !bounded) {
+    // Made bounded between the two reads: take the row lock now (a deadlock here is retried)
+    // and count from what it shows.
+    const [row] = await selectRows(tx.sql`SELECT live_count FROM queues WHERE name = ${queue} FOR UPDATE`);
     liveCount = num(row?.live_count ?? 0);
   }
   await lockGroups(
@@ -71,42 +81,8 @@ export async function publishInTransaction(
   }
   if (rows.length === 0) return results;
   if (maxMessages > 0 && liveCount + rows.length > maxMessages) throw queueFull(queue, maxMessages);
-  await insertMessages(tx.sql, queue, rows, now);
-  if (maxMessages > 0) await tx.sql`UPDATE queues SET live_count = live_count + ${rows.length} WHERE name = ${queue}`;
-  return results;
-}
-
-/**
- * The common publish in one statement, with no transaction around it: no dedup id, no group, and
- * an unbounded queue, so there is nothing to check but that the queue exists, and the INSERT
- * checks that itself (it inserts nothing otherwise). Returns null when the batch needs the full
- * path (`publishInTransaction`): a missing or bounded queue, dedup ids or groups.
- */
-export async function publishSimple(
-  db: PgDatabase,
-  queue: string,
-  messages: NewMessage[],
-  now: number,
-): Promise<PublishResult[] | null> {
-  if (messages.some((message) => message.dedupId !== null || message.groupId !== null)) return null;
-  const rows = messages.map((message) => ({ id: newMessageId(), state: MessageState.ready, message }));
-  const inserted = await insertMessages(db.sql, queue, rows, now, true);
-  if (inserted === 0) return null;
-  return rows.map((row) => ({ id: row.id, duplicate: false }));
-}
-
-/**
- * One INSERT for the batch; ORDER BY the input position so sequence numbers follow publish order.
- * With `unboundedOnly`, inserts only when the queue exists and has no maxMessages.
- */
-async function insertMessages(
-  sql: SQL,
-  queue: string,
-  rows: Array<{ id: string; state: number; message: NewMessage }>,
-  now: number,
-  unboundedOnly = false,
-): Promise<number> {
-  const result = (await sql`
+  // One INSERT for the batch; ORDER BY the input position so sequence numbers follow publish order.
+  await tx.sql`
     INSERT INTO messages (id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, enqueued_at)
     SELECT id, ${queue}, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, ${now}
       FROM unnest(${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.state)}::int2[],
@@ -115,7 +91,7 @@ async function insertMessages(
                   ${rows.map((r) => r.message.body)}::text[], ${rows.map((r) => r.message.bodyIsBinary)}::bool[],
                   ${rows.map((r) => r.message.headers)}::text[])
            WITH ORDINALITY AS t(id, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, position)
-     WHERE NOT ${unboundedOnly} OR EXISTS (SELECT 1 FROM queues WHERE name = ${queue} AND max_messages = 0)
-     ORDER BY position`) as { count: number };
-  return result.count;
+     ORDER BY position`;
+  if (maxMessages > 0) await tx.sql`UPDATE queues SET live_count = live_count + ${rows.length} WHERE name = ${queue}`;
+  return results;
 }
