@@ -7,7 +7,7 @@ import { listenProblems } from "../config/start-checks.ts";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { openStore } from "../storage/open-store.ts";
 import { COMMIT, VERSION } from "../version.ts";
-import { EXIT } from "./args.ts";
+import { EXIT, UnavailableError } from "./args.ts";
 import type { Command } from "./command.ts";
 import { configFor, reportProblems, startupFor } from "./load-config.ts";
 
@@ -70,10 +70,10 @@ export const migrateCommand: Command = {
     if (!startup) return EXIT.config;
     for (const problem of startup.unknownVariables) context.err(`warning: ${problem}`);
     const { config } = startup;
-    mkdirSync(config.dataDir, { recursive: true });
     const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
     let lock: DataDirLock | null = null;
     if (config.databaseUrl === null) {
+      mkdirSync(config.dataDir, { recursive: true });
       // A running server migrated at its start; migrating under it is refused like a second server.
       try {
         lock = lockDataDir(config.dataDir);
@@ -89,7 +89,19 @@ export const migrateCommand: Command = {
         // Fail fast with a clear message instead of waiting on a busy database.
         new Database(sqlitePath, { readonly: true }).close();
       }
-      const opened = await openStore({ databaseUrl: config.databaseUrl, sqlitePath });
+      // PostgreSQL: instances may be serving meanwhile; migrations take an advisory lock.
+      const opened = await openStore({
+        databaseUrl: config.databaseUrl,
+        sqlitePath,
+        postgres: {
+          poolSize: 1,
+          connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
+          statementTimeoutMs: config.databaseStatementTimeoutMs,
+        },
+      }).catch((error: unknown) => {
+        // A database that does not answer is a condition to retry, not a bug: exit 69.
+        throw config.databaseUrl === null ? error : new UnavailableError((error as Error).message);
+      });
       migrationsApplied = opened.migrationsApplied;
       await opened.store.close();
     } finally {

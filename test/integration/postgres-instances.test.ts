@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
+import { runCli, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
 import { createTestDatabase } from "../helpers/test-store.ts";
 
 // Two real servers on one PostgreSQL database stand for two VMs of a fleet: what one accepts, the
@@ -68,4 +68,18 @@ test("a message published to one instance is received from a long-poll on the ot
 
 test("both instances drain and exit 0 on SIGTERM", async () => {
   for (const server of servers.splice(0)) expect(await server.stop()).toBe(0);
+});
+
+test("millrace migrate applies the PostgreSQL migrations once, then finds the schema up to date", async () => {
+  const fresh = await createTestDatabase();
+  try {
+    const env = { MILLRACE_DATABASE_URL: fresh.url, MILLRACE_DATA_DIR: join(dir, "migrate-unused") };
+    const first = await runCli(["migrate"], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("applied 2 migration(s): 0000_init, 0001_queue_table_autovacuum");
+    const second = await runCli(["migrate"], env);
+    expect([second.code, second.stdout.trim()]).toEqual([0, "database schema is up to date"]);
+  } finally {
+    await fresh.drop();
+  }
 });

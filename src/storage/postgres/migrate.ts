@@ -14,6 +14,9 @@ const MIGRATION_KEY = 1;
  */
 export async function migratePostgres(sql: SQL): Promise<string[]> {
   return sql.begin(async (tx) => {
+    // Waiting for another instance's migration, or a migration rewriting a big table, may take
+    // longer than the statement timeout meant for requests.
+    await tx`SET LOCAL statement_timeout = 0`;
     await tx`SELECT pg_advisory_xact_lock(${LOCK_NAMESPACE}, ${MIGRATION_KEY})`;
     await tx`CREATE TABLE IF NOT EXISTS millrace_migrations (tag text PRIMARY KEY NOT NULL, applied_at bigint NOT NULL)`;
     const rows = (await tx`SELECT tag FROM millrace_migrations`) as Array<{ tag: string }>;
