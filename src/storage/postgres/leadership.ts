@@ -1,4 +1,5 @@
 import { SQL } from "bun";
+import { withDeadline } from "./deadline.ts";
 
 // The advisory lock that makes one instance the fleet's leader (two-key form: namespace, key).
 const LOCK_NAMESPACE = 0x4d520001;
@@ -15,21 +16,28 @@ const LEADER_KEY = 1;
 export class Leadership {
   private readonly sql: SQL;
 
-  constructor(url: string, connectTimeoutSeconds: number) {
+  constructor(
+    url: string,
+    connectTimeoutSeconds: number,
+    private readonly deadlineMs: number,
+  ) {
     // One connection, never closed for idleness: closing it would give up the lock.
     this.sql = new SQL({ url, max: 1, idleTimeout: 0, maxLifetime: 0, connectionTimeout: connectTimeoutSeconds });
   }
 
   async holds(): Promise<boolean> {
     try {
-      const [row] = (await this.sql`
+      const [row] = (await withDeadline(
+        this.deadlineMs,
+        () => this.sql`
         SELECT CASE
                  WHEN EXISTS (SELECT 1 FROM pg_locks
                                WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
                                  AND classid = ${LOCK_NAMESPACE}::oid AND objid = ${LEADER_KEY}::oid AND objsubid = 2)
                  THEN true
                  ELSE pg_try_advisory_lock(${LOCK_NAMESPACE}, ${LEADER_KEY})
-               END AS held`) as Array<{ held: boolean }>;
+               END AS held`,
+      )) as Array<{ held: boolean }>;
       return row?.held === true;
     } catch {
       // The database is unreachable: whoever leads cannot act either; ask again next time.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { BrokerError } from "../../domain/errors.ts";
 import { createTestDatabase, expectBrokerError, message, uniqueName } from "../../../test/helpers/test-store.ts";
+import { tcpBlackhole } from "../../../test/helpers/tcp-blackhole.ts";
 import { POSTGRES_MIGRATION_JOURNAL_TAGS, POSTGRES_MIGRATIONS } from "./migrations/index.ts";
 import { PostgresStore, type PostgresStoreOptions } from "./postgres-store.ts";
 
@@ -173,6 +174,32 @@ describe("when the database goes away", () => {
       await blocker.release();
     }
     expect(await store.messages.publish(q, [message(2)], store.now())).toHaveLength(1);
+  });
+
+  test("a server that stops answering without closing the connection gets 503 at the deadline, not a hang", async () => {
+    const target = new URL(database.url);
+    const hole = tcpBlackhole(Number(target.port || 5432));
+    target.host = `127.0.0.1:${hole.port}`;
+    // Deadline: statement timeout + connect timeout + 1 s = 1.3 s.
+    const { store } = await PostgresStore.open({
+      url: target.toString(),
+      poolSize: 2,
+      connectTimeoutSeconds: 0.1,
+      statementTimeoutMs: 200,
+    });
+    try {
+      const q = uniqueName();
+      await store.queues.put(q, {}, store.now());
+      hole.silence();
+      const error = await expectBrokerError(
+        store.messages.publish(q, [message(1)], store.now()),
+        "database_unavailable",
+      );
+      expect(error.status).toBe(503);
+    } finally {
+      hole.close();
+      await store.close().catch(() => undefined);
+    }
   });
 
   test("a writable database reports writable", async () => {

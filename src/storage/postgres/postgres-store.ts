@@ -3,7 +3,7 @@ import type { Store, WriteHealth } from "../store.ts";
 import { DatabaseClock } from "./database-clock.ts";
 import { PgDatabase, TransitionCounter } from "./db.ts";
 import { PgDeadLetterStore } from "./dead-letter-store.ts";
-import { mapDatabaseError } from "./errors.ts";
+import { withDeadline } from "./deadline.ts";
 import { Leadership } from "./leadership.ts";
 import { PgMaintenanceStore } from "./maintenance-store.ts";
 import { PgMessageStore } from "./message-store.ts";
@@ -43,15 +43,17 @@ export class PostgresStore implements Store {
     private readonly sql: SQL,
     private readonly clock: DatabaseClock,
     private readonly leadership: Leadership,
+    /** How long one operation may wait for the database: a statement, a connection, and a second. */
+    private readonly deadlineMs: number,
   ) {
     const counter = new TransitionCounter();
     const db = new PgDatabase(sql, counter);
     this.notifier = new PgNotifier(sql);
-    this.queues = guarded(new PgQueueStore(db));
-    this.messages = guarded(new PgMessageStore(db));
-    this.deadLetters = guarded(new PgDeadLetterStore(db));
-    this.topics = guarded(new PgTopicStore(db));
-    this.maintenance = guarded(new PgMaintenanceStore(db, counter));
+    this.queues = this.guarded(new PgQueueStore(db));
+    this.messages = this.guarded(new PgMessageStore(db));
+    this.deadLetters = this.guarded(new PgDeadLetterStore(db));
+    this.topics = this.guarded(new PgTopicStore(db));
+    this.maintenance = this.guarded(new PgMaintenanceStore(db, counter));
   }
 
   /** Connects, applies pending migrations (under an advisory lock), and starts the clock and the listener. */
@@ -66,7 +68,9 @@ export class PostgresStore implements Store {
     try {
       const migrationsApplied = await migratePostgres(sql);
       const clock = await DatabaseClock.start(sql, options.localClock);
-      const store = new PostgresStore(sql, clock, new Leadership(options.url, options.connectTimeoutSeconds));
+      const deadlineMs = options.statementTimeoutMs + options.connectTimeoutSeconds * 1000 + 1000;
+      const leadership = new Leadership(options.url, options.connectTimeoutSeconds, deadlineMs);
+      const store = new PostgresStore(sql, clock, leadership, deadlineMs);
       await store.notifier.start();
       return { store, migrationsApplied };
     } catch (error) {
@@ -84,12 +88,13 @@ export class PostgresStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await run(() => this.sql`SELECT 1`);
+    await withDeadline(this.deadlineMs, () => this.sql`SELECT 1`);
   }
 
   /** Writable unless the server refuses writes (a standby, or default_transaction_read_only). */
   async writeHealth(): Promise<WriteHealth> {
-    const [row] = (await run(
+    const [row] = (await withDeadline(
+      this.deadlineMs,
       () => this.sql`SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' AS read_only`,
     )) as Array<{ read_only: boolean }>;
     if (row?.read_only !== true) {
@@ -106,23 +111,17 @@ export class PostgresStore implements Store {
     await this.leadership.close();
     await this.sql.close();
   }
-}
 
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw mapDatabaseError(error);
+  /** The aggregate with every method run by `withDeadline`. */
+  private guarded<T extends object>(target: T): T {
+    const deadlineMs = this.deadlineMs;
+    return new Proxy(target, {
+      get(object, property, receiver) {
+        const value: unknown = Reflect.get(object, property, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) =>
+          withDeadline(deadlineMs, () => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args));
+      },
+    });
   }
-}
-
-/** The aggregate with every method's failure mapped: a lost database answers 503, not 500. */
-function guarded<T extends object>(target: T): T {
-  return new Proxy(target, {
-    get(object, property, receiver) {
-      const value: unknown = Reflect.get(object, property, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => run(() => (value as (...a: unknown[]) => Promise<unknown>).apply(object, args));
-    },
-  });
 }
