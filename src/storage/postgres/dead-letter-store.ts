@@ -35,6 +35,8 @@ export class PgDeadLetterStore implements DeadLetterStore {
               SELECT seq, group_id FROM messages WHERE queue = ${queue} AND state = 2 AND id = ANY(${ids}::text[])
                ORDER BY seq FOR UPDATE`
       ) as Array<{ seq: unknown; group_id: string | null }>;
+      // The queue row before any group lock, in the same order as publish, so the two cannot deadlock.
+      await adjustLiveCount(tx.sql, queue, rows.length);
       // Re-entering a group is the same check-then-write as publishing into it.
       await lockGroups(
         tx.sql,
@@ -47,7 +49,6 @@ export class PgDeadLetterStore implements DeadLetterStore {
           UPDATE messages SET state = ${state}, attempts = 0, available_at = ${now}, dead_at = NULL, lease_expires_at = NULL
            WHERE seq = ${num(row.seq)}`;
       }
-      await adjustLiveCount(tx.sql, queue, rows.length);
       return rows.length;
     });
   }

@@ -21,6 +21,10 @@ export interface LeasedRow {
  * transactions touching that group and nothing else (claims need no lock: at most one message of
  * a group is ever ready or leased). Locks are taken in sorted order to avoid deadlocks between
  * batches; a hash collision only serialises two unrelated groups.
+ *
+ * Lock order, in every transaction: message rows, then the queue row (bounded queues' live
+ * count), then group locks. Keeping one order keeps deadlocks out; if one happens anyway
+ * PostgreSQL aborts one side and `PgDatabase.transaction` runs it again.
  */
 export async function lockGroups(sql: SQL, queue: string, groups: Array<string | null>): Promise<void> {
   const keys = [...new Set(groups.filter((group): group is string => group !== null))].sort();
