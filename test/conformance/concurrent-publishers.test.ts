@@ -149,3 +149,60 @@ describe("publishers racing for maxMessages", () => {
     expect(await live(first(), q, now)).toBe(limit);
   });
 });
+
+describe("publishers entering one ordering group", () => {
+  /** Leases the group's messages one call at a time until none is left; fails if a call gets two. */
+  async function drainOneByOne(q: string, now: number): Promise<string[]> {
+    const delivered: string[] = [];
+    for (;;) {
+      const leased = await first().messages.lease(q, 10, 300_000, now);
+      if (leased.length === 0) return delivered;
+      expect(leased).toHaveLength(1);
+      delivered.push(leased[0]!.id);
+      expect(await first().messages.ack(q, [leased[0]!.receipt], now)).toEqual(["ok"]);
+    }
+  }
+
+  test("30 concurrent publishes into an idle group make one message ready and hold the rest behind it", async () => {
+    const { q, now } = await newQueue();
+    const results = await concurrently(30, (i) =>
+      handleFor(handles, i).messages.publish(q, [message({ call: i }, { groupId: "g" })], now),
+    );
+    expect(await first().queues.stats(q, now)).toMatchObject({ ready: 1, grouped: 29 });
+    const leased = await concurrently(10, (i) => handleFor(handles, i).messages.lease(q, 10, 300_000, now));
+    expect(leased.flat()).toHaveLength(1);
+    await first().messages.ack(q, [leased.flat()[0]!.receipt], now);
+    const rest = await drainOneByOne(q, now);
+    expect([leased.flat()[0]!.id, ...rest].sort()).toEqual(results.map(([r]) => r!.id).sort());
+  });
+
+  test("publishes racing the ack of the group's head never strand the group", async () => {
+    const { q, now } = await newQueue();
+    const published: string[] = [];
+    await first().messages.publish(q, [message("head", { groupId: "g" })], now);
+    // Each round: the head's ack (which promotes the next message) runs at once with publishes
+    // into the group (which decide whether they enter it ready or held). Whatever the order, the
+    // group must end the round with exactly one message ready and the rest held, none lost.
+    for (let round = 0; round < 5; round++) {
+      const [head] = await first().messages.lease(q, 10, 300_000, now);
+      expect(head).toBeDefined();
+      const [acked, results] = await Promise.all([
+        first().messages.ack(q, [head!.receipt], now),
+        concurrently(10, (i) =>
+          handleFor(handles, i + 1).messages.publish(q, [message({ round, i }, { groupId: "g" })], now),
+        ),
+      ]);
+      expect(acked).toEqual(["ok"]);
+      published.push(...results.map(([r]) => r!.id));
+      const stats = await first().queues.stats(q, now);
+      expect({ ready: stats.ready, leased: stats.leased }).toEqual({ ready: 1, leased: 0 });
+    }
+    const stats = await first().queues.stats(q, now);
+    const rest = await drainOneByOne(q, now);
+    // Five rounds published 50 and acked five heads (the first one published before them).
+    expect(rest).toHaveLength(stats.ready + stats.grouped);
+    expect(rest).toHaveLength(46);
+    expect(published).toEqual(expect.arrayContaining(rest));
+    expect(await first().queues.stats(q, now)).toMatchObject({ ready: 0, leased: 0, grouped: 0 });
+  });
+});
