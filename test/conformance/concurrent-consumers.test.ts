@@ -97,6 +97,44 @@ describe("concurrent leases", () => {
   });
 });
 
+describe("a lease running out while sweepers and receivers race for it", () => {
+  test("each expired message is turned over once and re-leased once, its group still blocked", async () => {
+    const { q, now } = await newQueue();
+    // Ten free messages and two groups of five: twelve are leasable, the groups' heads among them.
+    await first().messages.publish(
+      q,
+      [
+        ...Array.from({ length: 10 }, (_, n) => message({ free: n })),
+        ...Array.from({ length: 5 }, (_, n) => message({ n }, { groupId: "a" })),
+        ...Array.from({ length: 5 }, (_, n) => message({ n }, { groupId: "b" })),
+      ],
+      now,
+    );
+    const firstLeases = await first().messages.lease(q, 20, 1000, now);
+    expect(firstLeases).toHaveLength(12);
+    for (const store of handles) await store.maintenance.takeTransitionCounts();
+
+    // Past the expiry and the first backoff (1 s, no jitter): every lease ran out and every
+    // message is ready again. Sweeps and leases then run at once, on every handle.
+    const later = now + 5000;
+    const [, leased] = await Promise.all([
+      concurrently(6, (i) => handleFor(handles, i).maintenance.releaseExpiredLeases(later, 1000)),
+      concurrently(10, (i) => handleFor(handles, i + 1).messages.lease(q, 5, VISIBILITY_MS, later)),
+    ]);
+
+    const again = leased.flat();
+    expect(again.map((m) => m.id).sort()).toEqual(firstLeases.map((m) => m.id).sort());
+    // One expiry counted per message: attempts and the expired count would double otherwise.
+    expect(again.every((m) => m.attempts === 2)).toBe(true);
+    let expired = 0;
+    for (const store of handles) {
+      expired += (await store.maintenance.takeTransitionCounts()).find((c) => c.queue === q)?.expired ?? 0;
+    }
+    expect(expired).toBe(12);
+    expect(await first().queues.stats(q, later)).toMatchObject({ leased: 12, ready: 0, grouped: 8 });
+  });
+});
+
 describe("concurrent consumers of ordering groups", () => {
   test("20 consumers: never two messages of one group held at once, each group in publish order", async () => {
     const brokers = handles.map((store) => new Broker(store));
