@@ -122,7 +122,9 @@ describe("a lease running out while sweepers and receivers race for it", () => {
       concurrently(10, (i) => handleFor(handles, i + 1).messages.lease(q, 5, VISIBILITY_MS, later)),
     ]);
 
-    const again = leased.flat();
+    // A receiver may come away empty while a sweeper holds the rows (a driver that skips locked
+    // rows), so one more lease, once the race is over, takes what is left.
+    const again = [...leased.flat(), ...(await first().messages.lease(q, 20, VISIBILITY_MS, later))];
     expect(again.map((m) => m.id).sort()).toEqual(firstLeases.map((m) => m.id).sort());
     // One expiry counted per message: attempts and the expired count would double otherwise.
     expect(again.every((m) => m.attempts === 2)).toBe(true);
