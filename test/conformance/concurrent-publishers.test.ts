@@ -150,7 +150,7 @@ describe("publishers racing for maxMessages", () => {
   });
 });
 
-describe("publishers entering one ordering group", () => {
+describe("publishers entering ordering groups", () => {
   /** Leases the group's messages one call at a time until none is left; fails if a call gets two. */
   async function drainOneByOne(q: string, now: number): Promise<string[]> {
     const delivered: string[] = [];
@@ -176,34 +176,40 @@ describe("publishers entering one ordering group", () => {
     expect([leased.flat()[0]!.id, ...rest].sort()).toEqual(results.map(([r]) => r!.id).sort());
   });
 
-  test("publishes racing the ack of the group's head never strand the group", async () => {
+  test("publishes racing the acks of the groups' heads never strand a group", async () => {
     const { q, now } = await newQueue();
-    const published: string[] = [];
-    await first().messages.publish(q, [message("head", { groupId: "g" })], now);
-    // Each round, the head's ack (which promotes the next message) runs at once with publishes
-    // into the group (which decide whether they enter it ready or held), sent between them.
-    // Whatever the order, the group must end the round with exactly one message ready and the
-    // rest held, none lost. Many rounds, as a race shows only now and then.
-    const rounds = 40;
-    const perRound = 10;
-    const publish = (round: number, i: number) =>
-      handleFor(handles, i + 1).messages.publish(q, [message({ round, i }, { groupId: "g" })], now);
+    const groups = Array.from({ length: 8 }, (_, g) => `g${g}`);
+    await first().messages.publish(
+      q,
+      groups.map((groupId) => message("head", { groupId })),
+      now,
+    );
+    // Each round, every group's head is acked (which promotes the group's next message) at once
+    // with publishes into that group (which decide whether they enter ready or held), sent on
+    // either side of the ack. Whatever the order, every group must end the round with exactly
+    // one message ready and the rest held. Many groups and rounds, as a race shows only now and then.
+    const rounds = 15;
+    const perGroup = 6;
+    const published = new Set<string>();
     for (let round = 0; round < rounds; round++) {
-      const [head] = await first().messages.lease(q, 10, 300_000, now);
-      expect(head).toBeDefined();
-      const early = concurrently(perRound / 2, (i) => publish(round, i));
-      const ack = first().messages.ack(q, [head!.receipt], now);
-      const late = concurrently(perRound / 2, (i) => publish(round, perRound / 2 + i));
-      const [acked, results] = await Promise.all([ack, Promise.all([early, late]).then((halves) => halves.flat())]);
-      expect(acked).toEqual(["ok"]);
-      published.push(...results.map(([r]) => r!.id));
+      const heads = await first().messages.lease(q, groups.length, 300_000, now);
+      expect(heads.map((m) => m.groupId).sort()).toEqual(groups);
+      const publish = (groupId: string, i: number) =>
+        handleFor(handles, i + 1).messages.publish(q, [message({ round, i }, { groupId })], now);
+      const settled = heads.map(async (head) => {
+        const early = concurrently(perGroup / 2, (i) => publish(head.groupId!, i));
+        const acked = first().messages.ack(q, [head.receipt], now);
+        const late = concurrently(perGroup / 2, (i) => publish(head.groupId!, perGroup / 2 + i));
+        expect(await acked).toEqual(["ok"]);
+        for (const [result] of [...(await early), ...(await late)]) published.add(result!.id);
+      });
+      await Promise.all(settled);
       const stats = await first().queues.stats(q, now);
-      expect({ ready: stats.ready, leased: stats.leased }).toEqual({ ready: 1, leased: 0 });
+      expect({ ready: stats.ready, leased: stats.leased }).toEqual({ ready: groups.length, leased: 0 });
     }
-    // Each round acked one head; the first head was published before the rounds. A message the
-    // rounds stranded would show above as a round ending with nothing ready.
+    // Each round acked one head per group; the first heads were published before the rounds.
     const stats = await first().queues.stats(q, now);
-    expect(stats.ready + stats.grouped).toBe(1 + rounds * perRound - rounds);
-    expect(new Set(published).size).toBe(rounds * perRound);
+    expect(published.size).toBe(rounds * groups.length * perGroup);
+    expect(stats.ready + stats.grouped).toBe(groups.length + published.size - rounds * groups.length);
   });
 });
