@@ -29,6 +29,11 @@ export class RouteInputs {
     if (this.body) {
       body = await readJson(request, this.maxBodyBytes);
       if (!(body === undefined && this.route.bodyOptional)) body = check("body", this.body, body);
+    } else if (request.body !== null) {
+      // A route that takes no body still waits for the whole of one that was sent: Bun runs the
+      // handler as soon as the headers are in, so without this a request whose body then turns
+      // out broken (a bad chunk) is refused with a 400 by Bun while the handler goes on and acts.
+      await readBytes(request, this.maxBodyBytes);
     }
     return { params, query, body };
   }
@@ -57,10 +62,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  * length is checked before reading, and the read length after (chunked bodies declare none).
  */
 async function readJson(request: Request, limit: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > limit) throw bodyTooLarge(declared, limit);
-  const bytes = await request.arrayBuffer();
-  if (bytes.byteLength > limit) throw bodyTooLarge(bytes.byteLength, limit);
+  const bytes = await readBytes(request, limit);
   if (bytes.byteLength === 0) return undefined;
   try {
     return JSON.parse(decoder.decode(bytes)) as unknown;
@@ -71,6 +73,20 @@ async function readJson(request: Request, limit: number): Promise<unknown> {
       "the request body is not valid UTF-8 JSON; send a JSON object with Content-Type: application/json",
     );
   }
+}
+
+async function readBytes(request: Request, limit: number): Promise<ArrayBuffer> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > limit) throw bodyTooLarge(declared, limit);
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await request.arrayBuffer();
+  } catch {
+    // The body broke off or was malformed on the wire (Bun has usually answered already).
+    throw new BrokerError("unreadable_body", 400, "the request body could not be read in full; send it again");
+  }
+  if (bytes.byteLength > limit) throw bodyTooLarge(bytes.byteLength, limit);
+  return bytes;
 }
 
 export function bodyTooLarge(length: number, limit: number): BrokerError {
