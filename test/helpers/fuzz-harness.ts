@@ -25,6 +25,11 @@ export class FuzzTarget {
     private readonly inFlight: () => number,
   ) {}
 
+  /** Forgets the state seen last, after a write made outside `exchange`. */
+  invalidate(): void {
+    this.baseline = null;
+  }
+
   /** Sends one request; returns what it broke (empty when every invariant holds). */
   async exchange(request: FuzzRequest): Promise<string[]> {
     this.baseline ??= this.state.snapshot();
@@ -92,19 +97,23 @@ export class FuzzTarget {
   private count(request: FuzzRequest, answer: RawResponse | null): void {
     const key = `${request.route.method} ${request.route.template}`;
     const byStatus = this.tally.get(key) ?? new Map<string, number>();
-    // 2xx and 4xx are lumped; anything else is shown as it is (a bare 505 from Bun's parser, say).
-    const status = !answer
-      ? "closed"
-      : [2, 4].includes(Math.floor(answer.status / 100))
-        ? `${String(answer.status)[0]}xx`
-        : String(answer.status);
+    // Successes are lumped; refusals go by error code; anything else by status (a bare 505 from Bun's parser).
+    let status = answer ? String(answer.status) : "closed";
+    if (answer && answer.status < 300) status = "2xx";
+    else if (answer && answer.status < 500 && answer.body.length > 0) {
+      const code = (parses(answer.body) as { error?: { code?: unknown } } | null)?.error?.code;
+      status = typeof code === "string" ? code : status;
+    }
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     this.tally.set(key, byStatus);
   }
 
   summary(): string {
     return [...this.tally]
-      .map(([route, counts]) => `${route}: ${[...counts].map(([status, n]) => `${status} ${n}`).join(", ")}`)
+      .map(([route, counts]) => {
+        const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+        return `${route}: ${sorted.map(([status, n]) => `${status} ${n}`).join(", ")}`;
+      })
       .join("\n");
   }
 }

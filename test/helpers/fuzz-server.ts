@@ -21,6 +21,8 @@ export interface FuzzServer {
   context: FuzzContext;
   /** The Authorization header with every scope on every name (null without auth). */
   admin: string | null;
+  /** Puts the known state back (a fuzzed DELETE may have removed it), with fresh message ids. */
+  reset(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,22 +48,23 @@ export async function startFuzzServer(options: { auth: boolean }): Promise<FuzzS
   else env.MILLRACE_DOCS = "true";
   const running = await startApp(env);
   const admin = options.auth ? `Bearer ${keys.all.key}` : null;
-  const known = await seed(running.url, admin);
   const reader = new StateReader(join(running.dataDir, SQLITE_FILE_NAME));
-  const authorizations = options.auth
-    ? [
-        admin!,
-        admin!,
-        admin!,
-        ...[keys.admin, keys.publisher, keys.consumer, keys.otherAdmin].map((key) => `Bearer ${key.key}`),
-      ]
-    : [];
+  const target = new FuzzTarget(running.url, reader, () => requestsInFlight(running));
+  const context: FuzzContext = { ...(await seed(running.url, admin)), authorizations: [] };
+  if (admin) {
+    const others = [keys.admin, keys.publisher, keys.consumer, keys.otherAdmin].map((key) => `Bearer ${key.key}`);
+    context.authorizations = [admin, admin, admin, ...others];
+  }
   return {
     running,
-    target: new FuzzTarget(running.url, reader, () => requestsInFlight(running)),
+    target,
     catalog: await routeCatalog(running.url),
-    context: { known, authorizations },
+    context,
     admin,
+    reset: async () => {
+      Object.assign(context, await seed(running.url, admin));
+      target.invalidate();
+    },
     stop: async () => {
       reader.close();
       await running.stop();
@@ -80,7 +83,7 @@ function requestsInFlight(running: RunningApp): number {
   return http.edge.requestsInFlight();
 }
 
-async function seed(url: string, authorization: string | null): Promise<Record<string, string[]>> {
+async function seed(url: string, authorization: string | null): Promise<Pick<FuzzContext, "known" | "fields">> {
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${url}${path}`, {
       method,
@@ -91,6 +94,15 @@ async function seed(url: string, authorization: string | null): Promise<Record<s
     if (response.status >= 300) throw new Error(`seeding: ${method} ${path} answered ${response.status}: ${text}`);
     return JSON.parse(text) as Record<string, any>;
   };
+  // Start over: deleting the queues deletes their messages, and the topic its subscriptions.
+  for (const path of ["/v1/topics/fz-events", "/v1/queues/fz-orders", "/v1/queues/fz-empty"]) {
+    const response = await fetch(`${url}${path}`, {
+      method: "DELETE",
+      headers: authorization ? { authorization } : {},
+    });
+    if (response.status !== 204 && response.status !== 404)
+      throw new Error(`seeding: DELETE ${path} answered ${response.status}`);
+  }
   await call("PUT", "/v1/queues/fz-orders", { maxAttempts: 1 });
   await call("PUT", "/v1/queues/fz-empty", {});
   const published = await call("POST", "/v1/queues/fz-orders/messages", {
@@ -100,7 +112,7 @@ async function seed(url: string, authorization: string | null): Promise<Record<s
   // One message dies (one attempt allowed, then a nack); one stays leased for twelve hours.
   const dying = await call("POST", "/v1/queues/fz-orders/receive", { max: 1 });
   await call("POST", "/v1/queues/fz-orders/nack", { receipts: [dying.messages[0].receipt], error: "seeded" });
-  await call("POST", "/v1/queues/fz-orders/receive", { max: 1, visibilityTimeoutSeconds: 43_200 });
+  const held = await call("POST", "/v1/queues/fz-orders/receive", { max: 1, visibilityTimeoutSeconds: 43_200 });
   await call("PUT", "/v1/topics/fz-events");
   await call("PUT", "/v1/topics/fz-events/subscriptions/fz-sub", {
     queue: "fz-orders",
@@ -110,5 +122,13 @@ async function seed(url: string, authorization: string | null): Promise<Record<s
   const { ready, leased, dead } = queue.stats as Record<string, number>;
   if (!(ready === 2 && leased === 1 && dead === 1))
     throw new Error(`seeding: unexpected stats ${JSON.stringify(queue.stats)}`);
-  return { queue: ["fz-orders", "fz-empty"], topic: ["fz-events"], name: ["fz-sub"], id: ids };
+  const receipt = held.messages[0].receipt as string;
+  return {
+    known: { queue: ["fz-orders", "fz-empty"], topic: ["fz-events"], name: ["fz-sub"], id: ids },
+    fields: {
+      receipts: [[receipt], [receipt, receipt], [ids[0], receipt]],
+      queue: ["fz-orders", "fz-empty"],
+      ids: [ids],
+    },
+  };
 }

@@ -20,17 +20,20 @@ function types(schema: JsonSchema): string[] {
   return schema.type === undefined ? [] : [schema.type];
 }
 
+/** Values that exist on the server, by property name (a receipt, a queue): they get requests furthest. */
+export type KnownFields = Record<string, unknown[]>;
+
 /** A value the schema accepts (or, for the few constraints not modelled, nearly accepts). */
-export function validValue(schema: JsonSchema): fc.Arbitrary<unknown> {
+export function validValue(schema: JsonSchema, known: KnownFields = {}): fc.Arbitrary<unknown> {
   if (schema.const !== undefined) return fc.constant(schema.const);
-  if (schema.anyOf) return fc.oneof(...schema.anyOf.map(validValue));
+  if (schema.anyOf) return fc.oneof(...schema.anyOf.map((branch) => validValue(branch, known)));
   const [type] = types(schema);
   switch (type) {
     case "object":
-      return objectValue(schema);
+      return objectValue(schema, known);
     case "array": {
       const minLength = schema.minItems ?? 0;
-      return fc.array(validValue(schema.items ?? {}), {
+      return fc.array(validValue(schema.items ?? {}, known), {
         minLength,
         maxLength: Math.max(minLength, Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS)),
       });
@@ -61,15 +64,18 @@ function integerValue(schema: JsonSchema): fc.Arbitrary<number> {
   return fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
 }
 
-function objectValue(schema: JsonSchema): fc.Arbitrary<unknown> {
+function objectValue(schema: JsonSchema, known: KnownFields): fc.Arbitrary<unknown> {
   const properties = schema.properties ?? {};
   if (Object.keys(properties).length === 0 && schema.patternProperties) {
     const [valueSchema] = Object.values(schema.patternProperties);
-    return fc.dictionary(fc.string({ maxLength: 20 }), validValue(valueSchema ?? {}), { maxKeys: 4 });
+    return fc.dictionary(fc.string({ maxLength: 20 }), validValue(valueSchema ?? {}, known), { maxKeys: 4 });
   }
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, property] of Object.entries(properties)) {
-    model[name] = name in NON_WAITING ? fc.constantFrom(...NON_WAITING[name]!) : validValue(property);
+    const values = known[name] ?? [];
+    if (name in NON_WAITING) model[name] = fc.constantFrom(...NON_WAITING[name]!);
+    else if (values.length > 0) model[name] = fc.oneof(fc.constantFrom(...values), validValue(property, known));
+    else model[name] = validValue(property, known);
   }
   return fc.record(model, { requiredKeys: schema.required ?? [] });
 }
