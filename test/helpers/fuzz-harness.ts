@@ -69,8 +69,11 @@ export class FuzzTarget {
 
   /** The server still answers its liveness probe. */
   async alive(): Promise<boolean> {
-    const response = await fetch(`${this.url}/health/live`);
-    return response.status === 200;
+    try {
+      return (await fetch(`${this.url}/health/live`)).status === 200;
+    } catch {
+      return false;
+    }
   }
 
   /** Waits until the server has no request in flight; a message if that does not come within 5 s. */

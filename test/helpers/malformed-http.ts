@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { isTransportLevel, requestFor, type FuzzContext, type FuzzRequest } from "./hostile-input.ts";
+import { requestFor, type FuzzContext, type FuzzRequest } from "./hostile-input.ts";
+import { isTransportLevel } from "./transport-level.ts";
 import type { RawRequest } from "./raw-http.ts";
 import type { CatalogRoute } from "./route-catalog.ts";
 
