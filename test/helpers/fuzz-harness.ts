@@ -42,14 +42,12 @@ export class FuzzTarget {
     }
     const problems = answer ? checkAnswer(request, answer) : request.transport ? [] : [`no answer: ${failure}`];
     this.count(request, answer);
+    // Nothing of the request may go on after its answer. When Bun refused the request itself, the
+    // app may have been handed it all the same; wait for the server to go idle before the state.
+    const busy = await this.settled();
+    if (busy) problems.push(busy);
     const rejected = answer === null || answer.status >= 400;
     if (rejected) {
-      // When Bun refused the request itself, the app may have been handed it all the same and
-      // still be running it: wait for the server to go idle before looking at the state.
-      if (answer === null || (request.transport && answer.body.length === 0)) {
-        const busy = await this.settled();
-        if (busy) problems.push(busy);
-      }
       const after = this.state.snapshot();
       const change = describeChange(this.baseline, after);
       if (change) problems.push(`the state changed on a rejected request:\n${change}`);

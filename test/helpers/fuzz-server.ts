@@ -111,6 +111,12 @@ async function seed(url: string, authorization: string | null): Promise<Pick<Fuz
   const ids = (published.messages as Array<{ id: string }>).map((message) => message.id);
   // One message dies (one attempt allowed, then a nack); one stays leased for twelve hours.
   const dying = await call("POST", "/v1/queues/fz-orders/receive", { max: 1 });
+  if (dying.messages.length === 0) {
+    const stats = await call("GET", "/v1/queues/fz-orders");
+    throw new Error(
+      `seeding: nothing to receive after publishing ${JSON.stringify(published)}; queue ${JSON.stringify(stats)}`,
+    );
+  }
   await call("POST", "/v1/queues/fz-orders/nack", { receipts: [dying.messages[0].receipt], error: "seeded" });
   const held = await call("POST", "/v1/queues/fz-orders/receive", { max: 1, visibilityTimeoutSeconds: 43_200 });
   await call("PUT", "/v1/topics/fz-events");

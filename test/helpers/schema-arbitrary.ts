@@ -106,8 +106,15 @@ export function placeAt(path: FieldPath, value: unknown): unknown {
   );
 }
 
-/** Replaces (or adds) the member at `path` of a generated value. */
+/**
+ * Replaces (or adds) the member at `path` of a generated value. A wrong value that happens to be
+ * a valid wait (up to 60 s) is made no wait (see NON_WAITING): a fuzzed long-poll that never
+ * ends would go on taking the messages that later requests expect to find.
+ */
 export function setAt(root: unknown, path: FieldPath, value: unknown): unknown {
+  const last = path[path.length - 1];
+  if (typeof last === "string" && last in NON_WAITING && typeof value === "number" && value > 0 && value <= 60)
+    value = 0;
   if (path.length === 0) return value;
   const [key, ...rest] = path;
   if (typeof key === "number") {

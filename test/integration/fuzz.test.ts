@@ -23,7 +23,8 @@ import { fieldPaths, placeAt, validValue } from "../helpers/schema-arbitrary.ts"
 const SCALE = Number(process.env.FUZZ_RUNS ?? "1");
 const RUNS_PER_ROUTE = Math.round(100 * SCALE);
 const MALFORMED_RUNS = Math.round(400 * SCALE);
-const TIMEOUT_MS = 120_000;
+// Generous: a busy machine is slow, and a test that times out keeps running into the next one.
+const TIMEOUT_MS = 120_000 * Math.max(1, SCALE);
 
 for (const auth of [false, true]) {
   describe(auth ? "fuzzing with API-key auth" : "fuzzing without auth", () => {
