@@ -36,12 +36,16 @@ export async function authorize(
       }`,
     );
   }
-  if (access.resource !== null && !principal.queues.allows(access.resource))
-    throw nameNotAllowed(principal, access.resource);
+  if (access.resource !== null) requireAllowed(principal, access.resource);
   return principal;
 }
 
-export function nameNotAllowed(principal: Principal, name: string): AuthError {
+/** For names a route meets beyond its path (a subscription's queue): refuses what the patterns do not allow. */
+export function requireAllowed(principal: Principal | null, name: string): void {
+  if (principal !== null && !principal.queues.allows(name)) throw nameNotAllowed(principal, name);
+}
+
+function nameNotAllowed(principal: Principal, name: string): AuthError {
   return new AuthError(
     403,
     "queue_not_allowed",

@@ -7,7 +7,7 @@ import { generateKey } from "../../src/auth/api-key-format.ts";
 import type { Scope } from "../../src/auth/principal.ts";
 import { routeTable } from "../../src/http/app.ts";
 import type { RouteDefinition } from "../../src/http/route.ts";
-import { rawRequest, type RawResponse } from "../helpers/raw-http.ts";
+import { rawRequest } from "../helpers/raw-http.ts";
 import { startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // The generated authorisation matrix: every route of the route table, every kind of principal,
@@ -57,7 +57,7 @@ function expectedDecision(
   return "passed";
 }
 
-function decisionOf(response: RawResponse): Decision {
+function decisionOf(response: { status: number; body: string }): Decision {
   if (response.status === 401) return "unauthenticated";
   if (response.status === 403) {
     const code = (JSON.parse(response.body) as { error: { code: string } }).error.code;
@@ -154,17 +154,18 @@ for (const mode of MODES) {
     let messageId: string;
     const credentials = new Map<string, string>();
 
-    const send = (method: string, path: string, credential: string | null, body = "{}") =>
-      rawRequest(
-        running.url,
+    const send = async (method: string, path: string, credential: string | null, body = "{}") => {
+      const response = await rawRequest(running.url, {
         method,
-        path,
-        {
-          "content-type": "application/json",
-          ...(credential === null ? {} : { authorization: `Bearer ${credential}` }),
-        },
-        method === "GET" || method === "DELETE" ? "" : body,
-      );
+        target: path,
+        headers: [
+          ["content-type", "application/json"],
+          ...(credential === null ? [] : [["authorization", `Bearer ${credential}`] as const]),
+        ],
+        ...(method === "GET" || method === "DELETE" ? {} : { body }),
+      });
+      return { status: response.status, body: response.body.toString("utf8") };
+    };
 
     /** Recreates what the routes name, so that every case meets the same state. */
     async function seed(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
-import { nameNotAllowed } from "../authorize.ts";
+import { requireAllowed } from "../authorize.ts";
 import { PageQuery, parseLimit } from "../paging.ts";
 import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { IdempotencyHeaders, MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
@@ -112,7 +112,7 @@ export function topicRoutes(broker: Broker) {
       },
       handle: async ({ params, body, principal }) => {
         // Binding a topic to a queue lets its events into that queue: the queue must be allowed too.
-        if (principal && !principal.queues.allows(body.queue)) throw nameNotAllowed(principal, body.queue);
+        requireAllowed(principal, body.queue);
         const filter = body.filter
           ? Object.fromEntries<string[]>(
               Object.entries(body.filter).map(([header, values]) => [
@@ -136,9 +136,7 @@ export function topicRoutes(broker: Broker) {
       responses: { 200: { description: "the subscription", schema: Subscription } },
       handle: async ({ params, principal }) => {
         const subscription = await broker.getSubscription(params.topic, params.name);
-        if (principal && !principal.queues.allows(subscription.queue)) {
-          throw nameNotAllowed(principal, subscription.queue);
-        }
+        requireAllowed(principal, subscription.queue);
         return json(subscriptionView(subscription));
       },
     }),
@@ -153,9 +151,7 @@ export function topicRoutes(broker: Broker) {
       responses: { 204: { description: "deleted" } },
       handle: async ({ params, principal }) => {
         const subscription = await broker.getSubscription(params.topic, params.name);
-        if (principal && !principal.queues.allows(subscription.queue)) {
-          throw nameNotAllowed(principal, subscription.queue);
-        }
+        requireAllowed(principal, subscription.queue);
         await broker.deleteSubscription(params.topic, params.name);
         return noContent();
       },
