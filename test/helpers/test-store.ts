@@ -15,7 +15,12 @@ const POSTGRES_ADMIN_URL = process.env.MILLRACE_TEST_DATABASE_URL ?? "postgres:/
  * MILLRACE_TEST_STORE=sqlite (default) or postgres (a fresh database per call on the server at
  * MILLRACE_TEST_DATABASE_URL, dropped again in cleanup).
  */
-export async function openTestStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+export async function openTestStore(): Promise<{
+  store: Store;
+  cleanup: () => Promise<void>;
+  /** Only drivers whose database several instances share (see test/helpers/concurrency.ts). */
+  openSecondHandle?: () => Promise<Store>;
+}> {
   const driver = process.env.MILLRACE_TEST_STORE ?? "sqlite";
   if (driver === "postgres") return openPostgresTestStore();
   if (driver !== "sqlite") {
@@ -49,11 +54,17 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   };
 }
 
-async function openPostgresTestStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
+async function openPostgresTestStore(): Promise<{
+  store: Store;
+  cleanup: () => Promise<void>;
+  openSecondHandle: () => Promise<Store>;
+}> {
   const database = await createTestDatabase();
   const { store } = await openStore({ databaseUrl: database.url, sqlitePath: "" });
   return {
     store,
+    // Another instance on the same database: its own pool, LISTEN connection, clock and leadership.
+    openSecondHandle: async () => (await openStore({ databaseUrl: database.url, sqlitePath: "" })).store,
     cleanup: async () => {
       await store.close();
       await database.drop();
