@@ -65,16 +65,18 @@ export class PostgresStore implements Store {
       idleTimeout: 60,
       connection: { statement_timeout: options.statementTimeoutMs },
     });
+    let store: PostgresStore | null = null;
     try {
       const migrationsApplied = await migratePostgres(sql);
       const clock = await DatabaseClock.start(sql, options.localClock);
       const deadlineMs = options.statementTimeoutMs + options.connectTimeoutSeconds * 1000 + 1000;
       const leadership = new Leadership(options.url, options.connectTimeoutSeconds, deadlineMs);
-      const store = new PostgresStore(sql, clock, leadership, deadlineMs);
+      store = new PostgresStore(sql, clock, leadership, deadlineMs);
       await store.notifier.start();
       return { store, migrationsApplied };
     } catch (error) {
-      await sql.close().catch(() => undefined);
+      if (store) await store.close().catch(() => undefined);
+      else await sql.close().catch(() => undefined);
       throw new Error(`cannot open the PostgreSQL database: ${(error as Error).message}`, { cause: error });
     }
   }

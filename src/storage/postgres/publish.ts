@@ -8,9 +8,9 @@ import { requireQueue, toQueueRecord } from "./rows.ts";
 /**
  * Publishes a batch inside the caller's transaction (a queue publish, or one leg of a topic
  * fan-out), all or none. Each check-then-insert is made safe against other instances:
- * - maxMessages: the queue row is locked (FOR UPDATE) for bounded queues only, so publishes to a
+ * - maxMessages: the queue row is locked FOR UPDATE for bounded queues only, so publishes to a
  *   bounded queue serialise on it and count + insert is atomic; unbounded queues (the default)
- *   take no lock and publish in parallel.
+ *   take FOR KEY SHARE, which publishes hold together, and publish in parallel.
  * - dedup: the key's primary key decides. `INSERT … ON CONFLICT DO UPDATE … WHERE expired` claims
  *   a new or expired key; a concurrent publish of the same key waits for ours to commit and then
  *   sees the conflict, so exactly one of them inserts.
