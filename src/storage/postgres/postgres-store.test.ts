@@ -10,6 +10,7 @@ import { PostgresStore, type PostgresStoreOptions } from "./postgres-store.ts";
 // the database's clock), migrations under a lock, and failing fast when the database goes away.
 // Needs the server at 127.0.0.1:5432 (scripts/ensure-postgres starts it).
 
+const ADMIN_URL = process.env.MILLRACE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 let database: { url: string; drop: () => Promise<void> };
 let admin: SQL;
 const opened: PostgresStore[] = [];
@@ -117,10 +118,7 @@ describe("when the database goes away", () => {
       statementTimeoutMs: 5000,
     });
     const name = new URL(scratch.url).pathname.slice(1);
-    const server = new SQL({
-      url: process.env.MILLRACE_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
-      max: 1,
-    });
+    const server = new SQL({ url: ADMIN_URL, max: 1 });
     try {
       await store.queues.put("q", {}, store.now());
       await server.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
@@ -202,8 +200,47 @@ describe("when the database goes away", () => {
     }
   });
 
-  test("a writable database reports writable", async () => {
-    const store = await open();
-    expect(await store.writeHealth()).toEqual({ writable: true });
+  test("writable, then read_only while the server refuses writes, then writable again", async () => {
+    const scratch = await createTestDatabase();
+    const { store } = await PostgresStore.open({
+      url: scratch.url,
+      poolSize: 1,
+      connectTimeoutSeconds: 2,
+      statementTimeoutMs: 5000,
+    });
+    const name = new URL(scratch.url).pathname.slice(1);
+    const server = new SQL({ url: ADMIN_URL, max: 1 });
+    // New sessions of the database start read-only (as on a standby); end the current ones.
+    const setReadOnly = async (on: boolean) => {
+      await server.unsafe(`ALTER DATABASE ${name} SET default_transaction_read_only = ${on ? "on" : "off"}`);
+      await server`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name}`;
+    };
+    try {
+      expect(await store.writeHealth()).toEqual({ writable: true });
+      await setReadOnly(true);
+      await until(
+        () =>
+          store.writeHealth().then(
+            (health) => !health.writable,
+            () => false,
+          ),
+        "the store reports read_only",
+      );
+      expect(await store.writeHealth()).toMatchObject({ writable: false, reason: "read_only" });
+      await setReadOnly(false);
+      await until(
+        () =>
+          store.writeHealth().then(
+            (health) => health.writable,
+            () => false,
+          ),
+        "the store reports writable again",
+      );
+    } finally {
+      await server.unsafe(`ALTER DATABASE ${name} RESET default_transaction_read_only`).catch(() => undefined);
+      await server.close();
+      await store.close().catch(() => undefined);
+      await scratch.drop();
+    }
   });
 });
