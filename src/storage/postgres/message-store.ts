@@ -1,3 +1,5 @@
+import { queueNotFound } from "../../domain/errors.ts";
+import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
 import {
@@ -9,18 +11,18 @@ import {
 } from "../../domain/receipt.ts";
 import { toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem, QueueRecord } from "../store.ts";
-import { num, type PgDatabase, type Tx } from "./db.ts";
+import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import {
   failAttempt,
   LEASE_EXPIRED_ERROR,
   promoteGroup,
-  releaseExpiredIfDue,
+  releaseExpired,
   toLeasedRow,
   type LeasedRow,
 } from "./lifecycle.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
-import { adjustLiveCount, findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
+import { findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
 const EXPIRED_LEASES_PER_RECEIVE = 1000;
@@ -48,9 +50,16 @@ export class PgMessageStore implements MessageStore {
     now: number,
     owner: string | null = null,
   ): Promise<LeasedMessage[]> {
-    const record = await requireQueue(this.db.sql, queue);
-    await releaseExpiredIfDue(this.db, queue, now, EXPIRED_LEASES_PER_RECEIVE);
-    const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
+    // The queue's settings and whether any of its leases ran out, in one round trip: receivers
+    // (and long-polls re-checking) call this all the time, and usually none has.
+    const [found] = await selectRows<{ settings: string; due: boolean }>(this.db.sql`
+      SELECT settings,
+             EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND state = 1 AND lease_expires_at <= ${now}) AS due
+        FROM queues WHERE name = ${queue}`);
+    if (!found) throw queueNotFound(queue);
+    if (found.due) await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
+    const settings = JSON.parse(found.settings) as QueueSettings;
+    const expiresAt = now + (visibilityMs ?? settings.visibilityTimeoutSeconds * 1000);
     // Tokens come from this process's CSPRNG, one call per batch, handed to the rows by their
     // position in the claim (the n-th claimed row takes bytes n*16 … n*16+15 of the pool).
     const pool = Buffer.concat(newLeaseTokens(max));
@@ -96,8 +105,11 @@ export class PgMessageStore implements MessageStore {
       const held = await lockHeld(tx, queue, receipts, now, true);
       const acked = held.filter(isRow);
       if (acked.length > 0) {
-        await tx.sql`DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[])`;
-        await adjustLiveCount(tx.sql, queue, -acked.length);
+        // The delete and, for a bounded queue, its live count, in one statement.
+        await tx.sql`
+          WITH gone AS (DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[]) RETURNING 1)
+          UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
+           WHERE name = ${queue} AND max_messages > 0`;
         const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
         for (const group of groups) await promoteGroup(tx.sql, queue, group);
       }
