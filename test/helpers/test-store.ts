@@ -42,7 +42,12 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   const name = `millrace_test_${randomBytes(6).toString("hex")}`;
   const admin = new SQL({ url: POSTGRES_ADMIN_URL, max: 1 });
   // An identifier cannot be a parameter; `name` is made here of [a-z0-9_] only.
-  await admin.unsafe(`CREATE DATABASE ${name}`);
+  await admin.unsafe(`CREATE DATABASE ${name}`).catch(async (error: unknown) => {
+    await admin.close();
+    throw new Error(
+      `cannot create a test database on ${POSTGRES_ADMIN_URL} (${(error as Error).message}); run scripts/ensure-postgres, or set MILLRACE_TEST_DATABASE_URL to a superuser URL`,
+    );
+  });
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return {
