@@ -81,6 +81,26 @@ describe("two instances on one database", () => {
     expect(heardByA).toEqual([q, `${q}-b`]);
   });
 
+  test("when the listening connection drops, it comes back and wake-ups flow again", async () => {
+    const a = await open();
+    const b = await open();
+    const q = uniqueName();
+    let heard = 0;
+    b.notifier.subscribe((queue) => {
+      if (queue === q) heard += 1;
+    });
+    const name = new URL(database.url).pathname.slice(1);
+    const dropped = await admin`
+      SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = ${name} AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`;
+    expect(dropped.length).toBeGreaterThan(0);
+    // Notify until B hears one: notifications sent while it reconnects are lost, by design.
+    await until(() => {
+      a.notifier.notify(q, 1);
+      return heard > 0;
+    }, "B hears A again after its LISTEN connection was cut");
+  });
+
   test("one instance leads; when it goes away another takes the lead", async () => {
     // Stores of earlier tests may hold the lock: close them, so that one of these two must lead.
     for (const store of opened.splice(0)) await store.close().catch(() => undefined);
