@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { BrokerError } from "../domain/errors.ts";
-import { exceedsDepth, MAX_JSON_DEPTH, parseJsonBody } from "./json-body.ts";
+import { exceedsDepth, MAX_JSON_DEPTH, parseJsonBody, mayOverflow } from "./json-body.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -64,4 +64,20 @@ test("malformed JSON is 400 malformed_json", () => {
     codeOf(() => parseJsonBody(bytes("]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"))),
   ).toBe("400 malformed_json");
   expect(codeOf(() => parseJsonBody(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))).toBe("400 malformed_json");
+});
+
+test("numbers beyond a double are refused instead of being stored as null", () => {
+  const parse = (text: string) => parseJsonBody(new TextEncoder().encode(text));
+  for (const text of ['{"body":1e400}', '{"body":[1, -2E+999]}', `{"body":${"9".repeat(400)}}`]) {
+    expect(() => parse(text)).toThrow("beyond what a double can hold");
+  }
+  // Large but finite numbers, exponents in strings, true/false and negative exponents pass.
+  expect(parse('{"a":1.7e308,"b":"1e400","c":true,"d":false,"e":1e-400}')).toEqual({
+    a: 1.7e308,
+    b: "1e400",
+    c: true,
+    d: false,
+    e: 0,
+  });
+  expect(mayOverflow(new TextEncoder().encode('{"a":"1e999","b":2e5}'))).toBe(false);
 });
