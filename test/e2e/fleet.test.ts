@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { SQL } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +65,22 @@ afterAll(async () => {
 async function leaders(): Promise<string[]> {
   const leads = await Promise.all(instances.map((instance) => instance.leads()));
   return instances.filter((_, i) => leads[i]).map((instance) => instance.name);
+}
+
+/** Sessions whose last statement was the notifier's LISTEN: one per live instance. */
+async function listeners(): Promise<number> {
+  const sql = new SQL({ url: pg.url(), max: 1 });
+  try {
+    const [row] = (await sql`
+      SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE ${"LISTEN %millrace_wakeups%"}`) as Array<{
+      n: number;
+    }>;
+    return row?.n ?? 0;
+  } catch {
+    return -1;
+  } finally {
+    await sql.close();
+  }
 }
 
 function tail(instance: FleetInstance): string {
@@ -173,9 +190,12 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
     const recovered = await until(
       async () => (await Promise.all(instances.map((i) => i.ready()))).every(Boolean) && (await leaders()).length === 1,
     );
-    if (!recovered)
+    // ...and each LISTENs again (its notifier's connection was cut too), or wake-ups across
+    // instances would quietly fall back to the long-polls' 500 ms re-checks.
+    const relistened = recovered && (await until(async () => (await listeners()) === instances.length));
+    if (!recovered || !relistened)
       throw new Error(
-        `after the PostgreSQL restart not every instance became ready again without a restart:\n${instances.map(tail).join("\n")}`,
+        `after the PostgreSQL restart not every instance became ready (and LISTENed) again without a restart:\n${instances.map(tail).join("\n")}`,
       );
 
     await published.reached(Math.floor(MESSAGES / 2));
@@ -278,4 +298,6 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
   const newLeader = instances.find((instance) => instance.name === fault.after)!;
   expect(newLeader.lines().some((line) => line.includes("took the fleet's leadership"))).toBe(true);
   expect(isDrained).toBe(true);
+  // The restarted instance LISTENs again as well.
+  expect(await until(async () => (await listeners()) === instances.length)).toBe(true);
 }, 600_000);
