@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeliveryLedger, type LeasedMessage } from "../helpers/delivery-ledger.ts";
-import { FleetInstance } from "../helpers/fleet.ts";
+import { FleetInstance, Milestones } from "../helpers/fleet.ts";
 import { Nginx } from "../helpers/nginx.ts";
 import { PatientClient } from "../helpers/patient-client.ts";
 import { PrivatePostgres } from "../helpers/private-postgres.ts";
@@ -87,22 +87,6 @@ function tail(instance: FleetInstance): string {
   return `--- ${instance.name} (last lines) ---\n${instance.lines().slice(-25).join("\n")}`;
 }
 
-/** Resolves once `count()` reaches `target`, checked whenever `notify` is called. */
-class Milestones {
-  private waiting: Array<{ target: number; resolve: () => void }> = [];
-  constructor(private readonly count: () => number) {}
-  reached(target: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting.push({ target, resolve });
-      this.notify();
-    });
-  }
-  notify(): void {
-    const now = this.count();
-    this.waiting = this.waiting.filter((w) => (now >= w.target ? (w.resolve(), false) : true));
-  }
-}
-
 test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQL restart and a SIGKILL of the leader`, async () => {
   const started = Date.now();
   const client = new PatientClient(nginx.url);
@@ -128,7 +112,8 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
     for (let b = nextBatch++; b * BATCH < MESSAGES; b = nextBatch++) {
       const size = Math.min(BATCH, MESSAGES - b * BATCH);
       const messages = Array.from({ length: size }, (_, i) => ({ body: { b, i }, dedupId: `m-${b}-${i}` }));
-      const answer = (await client.post(`/v1/queues/${QUEUE}/messages`, { messages }))!;
+      const answer = await client.post(`/v1/queues/${QUEUE}/messages`, { messages });
+      if (!answer) return; // the test is over (it failed elsewhere)
       if (answer.status !== 201 && answer.status !== 200) {
         unexpected.push(`publish: ${answer.status} ${JSON.stringify(answer.body)}`);
         continue;
@@ -149,11 +134,12 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
   let acksUnanswered = 0;
   const consumer = async () => {
     while (!stopConsumers) {
-      const answer = (await client.post(`/v1/queues/${QUEUE}/receive`, {
+      const answer = await client.post(`/v1/queues/${QUEUE}/receive`, {
         max: BATCH,
         waitSeconds: 1,
         visibilityTimeoutSeconds: LEASE_SECONDS,
-      }))!;
+      });
+      if (!answer) continue;
       if (answer.status !== 200) {
         unexpected.push(`receive: ${answer.status} ${JSON.stringify(answer.body)}`);
         continue;
@@ -219,11 +205,12 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
     const messages: LeasedMessage[] = [];
     // The other consumers may have emptied the queue for a moment: wait for publishes.
     for (let tries = 0; messages.length < STALLED && tries < 20; tries++) {
-      const answer = (await client.post(`/v1/queues/${QUEUE}/receive`, {
+      const answer = await client.post(`/v1/queues/${QUEUE}/receive`, {
         max: STALLED - messages.length,
         waitSeconds: 5,
         visibilityTimeoutSeconds: 1,
-      }))!;
+      });
+      if (!answer) break;
       const got = answer.body.messages as LeasedMessage[];
       ledger.received(got, Date.now());
       ledger.released(got.length);
@@ -236,10 +223,6 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
   const faulting = faults();
   const producing = Promise.all(Array.from({ length: PRODUCERS }, producer));
   const consuming = Promise.all(Array.from({ length: CONSUMERS }, consumer));
-  const fault = await faulting;
-  const stale = await stalled;
-  await producing;
-  const publishedAt = Date.now();
   // The checks ask an instance directly, so they do not eat the clients' rate limit at nginx.
   const direct = new PatientClient(instances[0]!.url);
   // Drained: nothing ready, delayed, leased, grouped or dead.
@@ -248,11 +231,22 @@ test(`${MESSAGES} messages through nginx and three instances survive a PostgreSQ
     const stats = answer.body.stats as Record<string, number> | undefined;
     return stats !== undefined && ["ready", "delayed", "leased", "grouped", "dead"].every((k) => stats[k] === 0);
   };
-  // Leases lost with the killed instance come back after LEASE_SECONDS; two minutes is ample.
   let isDrained = false;
-  for (let i = 0; i < 4 && !isDrained; i++) isDrained = await until(drained);
-  stopConsumers = true;
-  await consuming;
+  let publishedAt = 0;
+  let fault: Awaited<typeof faulting>;
+  let stale: LeasedMessage[];
+  try {
+    [fault, stale] = await Promise.all([faulting, stalled]);
+    await producing;
+    publishedAt = Date.now();
+    // Leases lost with the killed instance come back after LEASE_SECONDS; two minutes is ample.
+    for (let i = 0; i < 4 && !isDrained; i++) isDrained = await until(drained);
+  } finally {
+    // Also when a fault check failed: no client may go on retrying after the test.
+    stopConsumers = true;
+    client.stop();
+    await Promise.allSettled([producing, consuming, stalled, faulting]);
+  }
   const seconds = (Date.now() - started) / 1000;
   const lateAck = await direct.post(`/v1/queues/${QUEUE}/ack`, { receipts: stale.map((m) => m.receipt) });
 

@@ -66,3 +66,19 @@ export class FleetInstance {
     );
   }
 }
+
+/** Resolves once `count()` reaches `target`, checked whenever `notify` is called. */
+export class Milestones {
+  private waiting: Array<{ target: number; resolve: () => void }> = [];
+  constructor(private readonly count: () => number) {}
+  reached(target: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push({ target, resolve });
+      this.notify();
+    });
+  }
+  notify(): void {
+    const now = this.count();
+    this.waiting = this.waiting.filter((w) => (now >= w.target ? (w.resolve(), false) : true));
+  }
+}

@@ -12,6 +12,7 @@ export class PatientClient {
   /** Retries, by cause (a status, or "connection"). */
   readonly retries = new Map<string, number>();
   requests = 0;
+  private stopped = false;
 
   constructor(private readonly base: string) {}
 
@@ -19,6 +20,11 @@ export class PatientClient {
    * POSTs `body` to `path` until an answer other than a transient failure comes (or `until`
    * passes: then null). Returns the status and parsed JSON body.
    */
+  /** Every request in progress gives up (answers null) at its next retry, and no new one is sent. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   post(path: string, body: unknown, until = Number.POSITIVE_INFINITY): Promise<Answer | null> {
     return this.send("POST", path, body, until);
   }
@@ -28,7 +34,7 @@ export class PatientClient {
   }
 
   private async send(method: string, path: string, body: unknown, until: number): Promise<Answer | null> {
-    for (let attempt = 0; Date.now() < until; attempt++) {
+    for (let attempt = 0; !this.stopped && Date.now() < until; attempt++) {
       this.requests += 1;
       let cause: string;
       try {
