@@ -224,6 +224,10 @@ export const HealthDetail = t.Object(
     ready: t.Boolean(),
     phase: t.Union([t.Literal("starting"), t.Literal("ready"), t.Literal("draining")]),
     version: t.String(),
+    leader: t.Boolean({
+      description:
+        "whether this instance runs the once-per-fleet maintenance (lease sweeper, retention); on PostgreSQL one instance of the fleet at a time, always true on SQLite",
+    }),
     checks: t.Object(
       {
         database: t.Object(

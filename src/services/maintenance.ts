@@ -1,5 +1,6 @@
 import type { Logger } from "../observability/logger.ts";
 import type { Store } from "../storage/store.ts";
+import { leadershipLog } from "./leadership-log.ts";
 import { PeriodicService, type Service } from "./service.ts";
 
 /** Rows each maintenance pass may touch, so one pass never holds the writer for long. */
@@ -15,11 +16,14 @@ const RETENTION_INTERVAL_MS = 60_000;
  * so stats and alerts see them.
  */
 export function leaseSweeper(store: Store, logger: Logger, clock: () => number = () => store.now()): Service {
+  const leadership = leadershipLog(logger);
   return new PeriodicService(
     "lease-sweeper",
     LEASE_SWEEP_INTERVAL_MS,
     async () => {
-      if (!(await store.holdsLeadership())) return;
+      const leads = await store.holdsLeadership();
+      leadership(leads);
+      if (!leads) return;
       const released = await store.maintenance.releaseExpiredLeases(clock(), BATCH_LIMIT);
       if (released > 0) logger.debug("released expired leases", { count: released });
     },

@@ -1,100 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { SETTINGS } from "../../src/config/schema.ts";
-import { ROOT, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
+import { Nginx, SHIPPED_NGINX_CONF } from "../helpers/nginx.ts";
+import { startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
 
 // packaging/nginx/millrace.conf used for real: two `bun src/main.ts serve` instances (each its own
 // SQLite data dir, so each is an independent broker) behind nginx. The shipped file is included
 // as is, except that its upstream server line becomes the two test instances and `listen 80`
 // becomes a free loopback port.
 
-const SHIPPED = readFileSync(join(ROOT, "packaging/nginx/millrace.conf"), "utf8");
+const SHIPPED = SHIPPED_NGINX_CONF;
 const JSON_HEADERS = { "content-type": "application/json" };
-
-function findNginx(): string {
-  const found = Bun.which("nginx") ?? Bun.which("nginx", { PATH: "/usr/sbin:/sbin" });
-  if (!found) throw new Error("nginx is not installed; install it (apt-get install nginx-light) and re-run");
-  return found;
-}
-
-function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port!;
-  void probe.stop(true);
-  return port;
-}
-
-class Nginx {
-  readonly port = freePort();
-  private proc: Subprocess | null = null;
-  constructor(
-    private readonly dir: string,
-    private readonly upstreams: string[],
-  ) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    const serverLine = /^( *)server 127\.0\.0\.1:7411( .*;)$/m;
-    const match = serverLine.exec(SHIPPED);
-    if (!match) throw new Error("packaging/nginx/millrace.conf no longer has the `server 127.0.0.1:7411 ...;` line");
-    expect(SHIPPED).toContain("    listen 80;");
-    const site = SHIPPED.replace(
-      serverLine,
-      this.upstreams.map((upstream) => `${match[1]}server ${upstream}${match[2]}`).join("\n"),
-    ).replace("    listen 80;", `    listen 127.0.0.1:${this.port};`);
-    writeFileSync(join(this.dir, "millrace.conf"), site);
-    // One worker: upstream failure counters and round-robin order live per worker.
-    writeFileSync(
-      join(this.dir, "nginx.conf"),
-      `worker_processes 1;
-daemon off;
-pid ${this.dir}/nginx.pid;
-error_log ${this.dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${this.dir}/body;
-  proxy_temp_path ${this.dir}/proxy;
-  fastcgi_temp_path ${this.dir}/fastcgi;
-  uwsgi_temp_path ${this.dir}/uwsgi;
-  scgi_temp_path ${this.dir}/scgi;
-  include ${this.dir}/millrace.conf;
-}
-`,
-    );
-    const nginx = findNginx();
-    const check = Bun.spawnSync([nginx, "-t", "-q", "-p", this.dir, "-c", join(this.dir, "nginx.conf")]);
-    if (check.exitCode !== 0) throw new Error(`nginx -t failed:\n${check.stderr.toString()}`);
-    this.proc = Bun.spawn([nginx, "-p", this.dir, "-c", join(this.dir, "nginx.conf")], {
-      stdout: "inherit",
-      stderr: "inherit",
-    });
-    for (;;) {
-      try {
-        await fetch(`${this.url}/health/live`);
-        return;
-      } catch {
-        if (this.proc.exitCode !== null)
-          throw new Error(`nginx exited: ${readFileSync(join(this.dir, "error.log"), "utf8")}`);
-        await Bun.sleep(20);
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    if (!this.proc) return;
-    this.proc.kill("SIGQUIT");
-    await this.proc.exited;
-    this.proc = null;
-  }
-}
 
 let dir: string;
 let a: ServerProcess;

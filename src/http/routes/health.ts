@@ -103,6 +103,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
             ready,
             phase,
             version,
+            leader: await store.holdsLeadership(),
             checks: { database: { driver: store.dialect, ...database }, services },
           },
           ready ? 200 : 503,
