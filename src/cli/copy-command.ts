@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { MessageState } from "../domain/message.ts";
 import type { CopyMessageRow } from "../storage/copy-rows.ts";
@@ -66,6 +67,12 @@ process, 75 a server holds the source's data directory.`,
       throw new UsageError(`--to must be a postgres:// URL, not "${redact(target)}"`);
     }
     const source = resolve(flags["--from"]);
+    if (!existsSync(source)) {
+      context.err(
+        `millrace copy: there is no database at ${source}; --from names the SQLite file, e.g. /var/lib/millrace/millrace.db`,
+      );
+      return EXIT.failure;
+    }
     let lock: DataDirLock;
     try {
       lock = lockDataDir(dirname(source));
@@ -122,8 +129,8 @@ async function copy(
       }
       if (held.messages > 0) {
         // Before anything is written, so a clash leaves the target as it was.
-        for (const batch of reader.messages(batchSize)) {
-          const taken = await writer.existingIds(batch.map((row) => row.id));
+        for (const ids of reader.messageIds(batchSize)) {
+          const taken = await writer.existingIds(ids);
           if (taken.length > 0) throw new DuplicateMessageIdError(taken);
         }
       }

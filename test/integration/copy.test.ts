@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
@@ -10,7 +11,7 @@ import { createTestDatabase } from "../helpers/test-store.ts";
 // real CLI as a child process, then a real server on the PostgreSQL target checked over HTTP.
 
 type Json = Record<string, unknown>;
-type Database = { url: string; drop: () => Promise<void> };
+type TestDatabase = { url: string; drop: () => Promise<void> };
 
 async function call(server: ServerProcess, method: string, path: string, body?: unknown, headers: Json = {}) {
   const response = await fetch(`${server.url}${path}`, {
@@ -36,9 +37,9 @@ async function ok(server: ServerProcess, method: string, path: string, body?: un
 
 let dir: string;
 let vmDir: string;
-const databases: Database[] = [];
+const databases: TestDatabase[] = [];
 
-async function freshDatabase(): Promise<Database> {
+async function freshDatabase(): Promise<TestDatabase> {
   const database = await createTestDatabase();
   databases.push(database);
   return database;
@@ -51,6 +52,21 @@ const before: { messages: Map<string, Json>; queues: Map<string, Json>; leasedRe
   leasedReceipt: "",
   groupFirst: "",
 };
+let refusedWhileServed: { code: number; stdout: string; stderr: string };
+let targetAfterRefusal: string;
+
+/** The tables a PostgreSQL database has: none until migrations have run on it. */
+async function tablesOf(url: string): Promise<string> {
+  const sql = new SQL({ url, max: 1 });
+  try {
+    const rows = (await sql`
+      SELECT relname FROM pg_stat_user_tables ORDER BY relname`) as Array<{ relname: string }>;
+    return JSON.stringify(rows.map((row) => row.relname));
+  } finally {
+    await sql.close();
+  }
+}
+
 const QUEUES = ["orders", "bounded", "grouped", "fragile", "audit"];
 
 beforeAll(async () => {
@@ -103,9 +119,8 @@ beforeAll(async () => {
     }
     // While the VM serves, copy refuses with 75 and touches nothing.
     const target = await freshDatabase();
-    const refused = await runCli(["copy", "--from", join(vmDir, "millrace.db"), "--to", target.url]);
-    expect(refused.code).toBe(75);
-    expect(refused.stderr).toContain("in use by another Millrace process");
+    refusedWhileServed = await runCli(["copy", "--from", join(vmDir, "millrace.db"), "--to", target.url]);
+    targetAfterRefusal = await tablesOf(target.url);
   } finally {
     // Killed, not stopped: a clean stop gives this instance's leases back, and a VM that died
     // (the case that leaves leases in the file) is the one to prove them copied.
@@ -125,8 +140,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+test("while a server holds the source's data directory, copy exits 75 and does not touch the target", () => {
+  expect(refusedWhileServed.code).toBe(75);
+  expect(refusedWhileServed.stderr).toContain("in use by another Millrace process");
+  // Refused before it even connected: not even the migrations were applied.
+  expect(targetAfterRefusal).toBe("[]");
+});
+
 describe("millrace copy", () => {
-  let target: Database;
+  let target: TestDatabase;
   let fleet: ServerProcess;
 
   beforeAll(async () => {
@@ -195,6 +217,15 @@ describe("millrace copy", () => {
   test("new messages get sequence numbers past the copied ones, and the bounded queue counts the copied", async () => {
     const fresh = (await ok(fleet, "POST", "/v1/queues/audit/messages", { body: "new" })) as { id: string };
     expect(before.messages.has(fresh.id)).toBe(false);
+    const vmDb = new Database(join(vmDir, "millrace.db"), { readonly: true });
+    const { seq: vmHighest } = vmDb
+      .query<{ seq: number }, []>("SELECT seq FROM sqlite_sequence WHERE name = 'messages'")
+      .get()!;
+    vmDb.close();
+    const sql = new SQL({ url: target.url, max: 1 });
+    const [row] = (await sql`SELECT seq FROM messages WHERE id = ${fresh.id}`) as Array<{ seq: string }>;
+    await sql.close();
+    expect(Number(row!.seq)).toBeGreaterThan(vmHighest);
     // live_count was recounted: 48 more fit into maxMessages 50, the 49th does not.
     const fill = Array.from({ length: 48 }, (_, i) => ({ body: i }));
     expect((await call(fleet, "POST", "/v1/queues/bounded/messages", { messages: fill })).status).toBe(201);
@@ -224,6 +255,80 @@ describe("millrace copy", () => {
     expect(refused.stderr).toContain("already holds message id(s)");
     expect(await queueList(fleet)).toEqual(stats);
   });
+});
+
+test("--into-non-empty merges: the target's queues are kept, copied messages move past its sequence numbers", async () => {
+  const sourceDir = join(dir, "merge-source");
+  const vm = await startServer({ MILLRACE_DATA_DIR: sourceDir });
+  const copiedIds: string[] = [];
+  try {
+    await ok(vm, "PUT", "/v1/queues/shared", { maxAttempts: 3 });
+    await ok(vm, "PUT", "/v1/queues/only-on-vm", {});
+    for (const queue of ["shared", "only-on-vm"]) {
+      copiedIds.push(((await ok(vm, "POST", `/v1/queues/${queue}/messages`, { body: queue })) as { id: string }).id);
+    }
+  } finally {
+    await vm.stop();
+  }
+  const target = await freshDatabase();
+  const fleetDir = join(dir, "merge-fleet");
+  let fleet = await startServer({ MILLRACE_DATABASE_URL: target.url, MILLRACE_DATA_DIR: fleetDir });
+  const ownIds: string[] = [];
+  try {
+    await ok(fleet, "PUT", "/v1/queues/shared", { maxAttempts: 9 });
+    for (let i = 0; i < 2; i++) {
+      ownIds.push(((await ok(fleet, "POST", "/v1/queues/shared/messages", { body: i })) as { id: string }).id);
+    }
+  } finally {
+    await fleet.stop();
+  }
+  const merged = await runCli([
+    "copy",
+    "--from",
+    join(sourceDir, "millrace.db"),
+    "--to",
+    target.url,
+    "--into-non-empty",
+  ]);
+  expect(merged.code).toBe(0);
+  expect(merged.stdout).toContain("copied 1 queues (1 already there, kept)");
+  expect(merged.stdout).toContain("sequence numbers were moved up by 2");
+  fleet = await startServer({ MILLRACE_DATABASE_URL: target.url, MILLRACE_DATA_DIR: fleetDir });
+  try {
+    expect(((await ok(fleet, "GET", "/v1/queues/shared")).settings as Json).maxAttempts).toBe(9);
+    expect((await ok(fleet, "GET", "/v1/queues/shared")).stats).toMatchObject({ ready: 3 });
+    for (const id of [...ownIds, copiedIds[0]!])
+      expect((await call(fleet, "GET", `/v1/queues/shared/messages/${id}`)).status).toBe(200);
+    expect((await call(fleet, "GET", `/v1/queues/only-on-vm/messages/${copiedIds[1]!}`)).status).toBe(200);
+    // Claim order is by availableAt before seq, and availableAt is kept: the VM's older message comes first.
+    const received = (await ok(fleet, "POST", "/v1/queues/shared/receive", { max: 3 })) as {
+      messages: Array<{ id: string }>;
+    };
+    expect(received.messages.map((m) => m.id)).toEqual([copiedIds[0]!, ...ownIds]);
+  } finally {
+    await fleet.stop();
+  }
+}, 60_000);
+
+test("a source that is missing or not a Millrace database is refused with what to do", async () => {
+  const missing = await runCli([
+    "copy",
+    "--from",
+    join(dir, "nowhere", "millrace.db"),
+    "--to",
+    "postgres://postgres@127.0.0.1/x",
+  ]);
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toContain("there is no database at");
+  const otherDir = join(dir, "other");
+  mkdirSync(otherDir);
+  const other = new Database(join(otherDir, "other.db"));
+  other.run("CREATE TABLE t (x)");
+  other.close();
+  const target = await freshDatabase();
+  const refused = await runCli(["copy", "--from", join(otherDir, "other.db"), "--to", target.url]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("not a Millrace database");
 });
 
 test("--help goes to stdout; a missing --from is a usage error", async () => {

@@ -103,6 +103,20 @@ export class SqliteCopyReader {
     }
   }
 
+  /** Only the ids, for checking a non-empty target before anything is written. */
+  *messageIds(batchSize: number): Generator<string[]> {
+    const query = this.db.query<{ seq: number; id: string }, [number, number]>(
+      "SELECT seq, id FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    );
+    let after = 0;
+    for (;;) {
+      const batch = query.all(after, batchSize);
+      if (batch.length === 0) return;
+      yield batch.map((row) => row.id);
+      after = batch[batch.length - 1]!.seq;
+    }
+  }
+
   close(): void {
     if (this.db.inTransaction) this.db.run("ROLLBACK");
     this.db.close();
