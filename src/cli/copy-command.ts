@@ -12,6 +12,8 @@ import { CopyProgress } from "./copy-progress.ts";
 import { configFor } from "./load-config.ts";
 
 const DEFAULT_BATCH = 2000;
+/** Bodies and headers per batch, whatever --batch-size says: large bodies make smaller batches. */
+const BATCH_BYTES = 32 * 1024 * 1024;
 const NON_EMPTY_FLAG = "--into-non-empty";
 
 export const copyCommand: Command = {
@@ -35,7 +37,8 @@ and exits ${EXIT.tempfail} while a server holds it. It only reads the file.
   ${NON_EMPTY_FLAG}   copy into a database that already holds data. Queues, topics and
                      subscriptions it has are kept as they are; a message id it has makes the copy
                      fail before any message is written (ids are never duplicated)
-  --batch-size N     messages per read and per write transaction (default ${DEFAULT_BATCH})
+  --batch-size N     messages per read and per write transaction (default ${DEFAULT_BATCH}); a
+                     batch also ends at ${BATCH_BYTES / 1024 / 1024} MiB of bodies, so memory stays bounded
 
 The target's migrations are applied first. Without ${NON_EMPTY_FLAG} a target holding any queue,
 topic or message is refused and left untouched.
@@ -146,7 +149,7 @@ async function copy(
         tty: process.stderr.isTTY === true,
         write: (text) => process.stderr.write(text),
       });
-      for (const batch of reader.messages(batchSize)) {
+      for (const batch of reader.messages(batchSize, BATCH_BYTES)) {
         await writer.writeMessages(batch, seqOffset);
         tally(states, batch, now);
         progress.advance(batch.length);

@@ -89,14 +89,24 @@ export class SqliteCopyReader {
     }
   }
 
-  /** Every message in every state, in sequence order, `batchSize` at a time (keyset paging on seq). */
-  *messages(batchSize: number): Generator<CopyMessageRow[]> {
+  /**
+   * Every message in every state, in sequence order (keyset paging on seq), at most `batchSize`
+   * messages and about `maxBytes` of bodies and headers at a time: a backlog of large bodies
+   * must not make one batch hold gigabytes. A batch always holds at least one message.
+   */
+  *messages(batchSize: number, maxBytes: number): Generator<CopyMessageRow[]> {
     const query = this.db.query<CopyMessageRow, [number, number]>(
       "SELECT * FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
     );
     let after = 0;
     for (;;) {
-      const batch = query.all(after, batchSize);
+      const batch: CopyMessageRow[] = [];
+      let bytes = 0;
+      for (const row of query.iterate(after, batchSize)) {
+        batch.push(row);
+        bytes += row.body.length + (row.headers?.length ?? 0);
+        if (bytes >= maxBytes) break;
+      }
       if (batch.length === 0) return;
       yield batch;
       after = batch[batch.length - 1]!.seq;
