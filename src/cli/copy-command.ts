@@ -29,21 +29,23 @@ serves them as the VM did: a copied dedup id still suppresses a re-publish, a gr
 still waits for its group.
 
 The source must not be served: copy takes the data directory's lock (the directory of --from)
-and exits ${EXIT.tempfail} while a server holds it. It only reads the file.
+and exits ${EXIT.tempfail} while a server holds it. It never changes the database.
 
   --from FILE        the SQLite database, e.g. /var/lib/millrace/millrace.db
   --to URL           postgres://user:password@host:5432/db; default MILLRACE_DATABASE_URL (or its
                      _FILE or systemd credential), which keeps the password off the command line
   ${NON_EMPTY_FLAG}   copy into a database that already holds data. Queues, topics and
                      subscriptions it has are kept as they are; a message id it has makes the copy
-                     fail before any message is written (ids are never duplicated)
+                     fail before any message is written (ids are never duplicated). Stop the
+                     target's instances meanwhile: copy takes none of the locks a publish takes
   --batch-size N     messages per read and per write transaction (default ${DEFAULT_BATCH}); a
                      batch also ends at ${BATCH_BYTES / 1024 / 1024} MiB of bodies, so memory stays bounded
 
 The target's migrations are applied first. Without ${NON_EMPTY_FLAG} a target holding any queue,
 topic or message is refused and left untouched.
 
-Leased messages stay leased, with their expiry, generation and lease token: a consumer that
+Leased messages stay leased (a cleanly stopped server has given its own back already, so these
+are leases of a server that died), with their expiry, generation and lease token: a consumer that
 received one from the VM can still ack it on the fleet (into an empty target sequence numbers are
 kept, so its receipt stays valid), and if it never does, the lease expires on the fleet as it
 would have on the VM and the message is delivered again, the attempt counted. Releasing them
