@@ -15,6 +15,8 @@ const DEFAULT_BATCH = 2000;
 /** Bodies and headers per batch, whatever --batch-size says: large bodies make smaller batches. */
 const BATCH_BYTES = 32 * 1024 * 1024;
 const NON_EMPTY_FLAG = "--into-non-empty";
+/** A target that does not answer within this is reported as unavailable (exit 69). */
+const CONNECT_TIMEOUT_SECONDS = 10;
 
 export const copyCommand: Command = {
   name: "copy",
@@ -117,7 +119,7 @@ async function copy(
   const started = performance.now();
   const reader = SqliteCopyReader.open(source);
   try {
-    const opened = await PgBulkWriter.open(target, 10).catch((error: unknown) => {
+    const opened = await PgBulkWriter.open(target, CONNECT_TIMEOUT_SECONDS).catch((error: unknown) => {
       throw new UnavailableError(`cannot open the target ${redact(target)}: ${(error as Error).message}`);
     });
     const writer = opened.writer;

@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
+import { freePort, runCli, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
 import { createTestDatabase } from "../helpers/test-store.ts";
 
 // `millrace copy` end to end: a SQLite broker populated through its real HTTP API and stopped, the
@@ -329,6 +329,14 @@ test("a source that is missing or not a Millrace database is refused with what t
   const refused = await runCli(["copy", "--from", join(otherDir, "other.db"), "--to", target.url]);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain("not a Millrace database");
+});
+
+test("a target that does not answer is exit 69 (retry later), naming it without its password", async () => {
+  const nobody = `postgres://postgres:secret@127.0.0.1:${freePort()}/millrace`;
+  const refused = await runCli(["copy", "--from", join(vmDir, "millrace.db"), "--to", nobody]);
+  expect(refused.code).toBe(69);
+  expect(refused.stderr).toContain("cannot open the target postgres://postgres:***@127.0.0.1");
+  expect(refused.stderr).not.toContain("secret");
 });
 
 test("--help goes to stdout; a missing --from is a usage error", async () => {
