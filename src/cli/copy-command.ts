@@ -123,6 +123,7 @@ async function copy(
       throw new UnavailableError(`cannot open the target ${redact(target)}: ${(error as Error).message}`);
     });
     const writer = opened.writer;
+    let partial = false;
     try {
       if (opened.migrations.length > 0) context.err(`applied target migration(s): ${opened.migrations.join(", ")}`);
       const held = await writer.contents();
@@ -141,6 +142,8 @@ async function copy(
           if (taken.length > 0) throw new DuplicateMessageIdError(taken);
         }
       }
+      // From here on a failure leaves part of the copy in the target; say so, and how to start over.
+      partial = true;
       const queues = await writer.writeQueues(reader.queues());
       const topics = await writer.writeTopics(reader.topics());
       const subscriptions = await writer.writeSubscriptions(reader.subscriptions());
@@ -174,6 +177,12 @@ async function copy(
           `(${states.ready} ready, ${states.delayed} delayed, ${states.leased} leased, ${states.grouped} grouped, ${states.dead} dead) ` +
           `from ${source} to ${redact(target)} in ${seconds} s`,
       );
+      if (writer.replacedNul > 0) {
+        context.err(
+          `note: ${writer.replacedNul} value(s) (group ids, dedup ids or errors) held the character U+0000, which PostgreSQL ` +
+            "cannot store; it was copied as U+FFFD everywhere, so groups and dedup keys still match their messages",
+        );
+      }
       if (seqOffset > 0) {
         context.out(
           `sequence numbers were moved up by ${seqOffset} past the target's own; receipts of leases taken on the VM no longer match, so those messages are delivered again when their lease expires`,
@@ -183,6 +192,13 @@ async function copy(
         "point the instances at the target (MILLRACE_DATABASE_URL) and start them; keep the SQLite file until the fleet looks right",
       );
       return EXIT.ok;
+    } catch (error) {
+      if (!partial) throw error;
+      context.err(
+        `millrace copy: failed part-way: ${(error as Error).message}. The target may now hold part of the copy; ` +
+          "fix the cause, then drop and recreate the target database and run copy again (the source is unchanged)",
+      );
+      return EXIT.failure;
     } finally {
       await writer.close();
     }

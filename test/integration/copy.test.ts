@@ -310,6 +310,37 @@ test("--into-non-empty merges: the target's queues are kept, copied messages mov
   }
 }, 60_000);
 
+test("U+0000 in group ids, dedup ids and errors (SQLite keeps it, PostgreSQL cannot) is copied as U+FFFD, consistently", async () => {
+  const sourceDir = join(dir, "nul-source");
+  const vm = await startServer({ MILLRACE_DATA_DIR: sourceDir });
+  let grouped = "";
+  let deduped = "";
+  try {
+    await ok(vm, "PUT", "/v1/queues/odd", { dedupWindowSeconds: 3600 });
+    grouped = ((await ok(vm, "POST", "/v1/queues/odd/messages", { body: 1, groupId: "g\u0000" })) as { id: string }).id;
+    await ok(vm, "POST", "/v1/queues/odd/messages", { body: 2, groupId: "g\u0000" });
+    deduped = ((await ok(vm, "POST", "/v1/queues/odd/messages", { body: 3, dedupId: "d\u0000" })) as { id: string }).id;
+    const leased = (await ok(vm, "POST", "/v1/queues/odd/receive", {})) as { messages: Array<{ receipt: string }> };
+    await ok(vm, "POST", "/v1/queues/odd/nack", { receipts: [leased.messages[0]!.receipt], error: "bad\u0000byte" });
+  } finally {
+    await vm.stop();
+  }
+  const target = await freshDatabase();
+  const copied = await runCli(["copy", "--from", join(sourceDir, "millrace.db"), "--to", target.url]);
+  expect(copied.code).toBe(0);
+  expect(copied.stderr).toContain("held the character U+0000");
+  const fleet = await startServer({ MILLRACE_DATABASE_URL: target.url, MILLRACE_DATA_DIR: join(dir, "nul-fleet") });
+  try {
+    const first = await ok(fleet, "GET", `/v1/queues/odd/messages/${grouped}`);
+    expect(first).toMatchObject({ groupId: "g\uFFFD", lastError: "bad\uFFFDbyte" });
+    expect((await ok(fleet, "GET", `/v1/queues/odd/messages/${deduped}`)).dedupId).toBe("d\uFFFD");
+    // Still one group: the second message waits behind the first.
+    expect((await ok(fleet, "GET", "/v1/queues/odd")).stats).toMatchObject({ grouped: 1 });
+  } finally {
+    await fleet.stop();
+  }
+}, 60_000);
+
 test("a source that is missing or not a Millrace database is refused with what to do", async () => {
   const missing = await runCli([
     "copy",
@@ -329,6 +360,39 @@ test("a source that is missing or not a Millrace database is refused with what t
   const refused = await runCli(["copy", "--from", join(otherDir, "other.db"), "--to", target.url]);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toContain("not a Millrace database");
+});
+
+test("a copy that fails part-way says the target may hold part of it, and how to start over", async () => {
+  const target = await freshDatabase();
+  const migrated = await runCli(["migrate"], {
+    MILLRACE_DATABASE_URL: target.url,
+    MILLRACE_DATA_DIR: join(dir, "part"),
+  });
+  expect(migrated.code).toBe(0);
+  // A role that may write everything but messages: the queues go in, the first message batch fails.
+  const role = `millrace_copy_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new SQL({ url: target.url, max: 1 });
+  // Identifiers cannot be parameters; `role` is made here of [a-z0-9_] only.
+  await admin.unsafe(`CREATE ROLE ${role} LOGIN`);
+  try {
+    await admin.unsafe(`GRANT CREATE, USAGE ON SCHEMA public TO ${role}`);
+    await admin.unsafe(
+      `GRANT SELECT, INSERT, UPDATE ON queues, topics, subscriptions, dedup_keys, millrace_migrations TO ${role}`,
+    );
+    await admin.unsafe(`GRANT SELECT, UPDATE ON messages, messages_seq_seq TO ${role}`);
+    const asRole = new URL(target.url);
+    asRole.username = role;
+    const failed = await runCli(["copy", "--from", join(vmDir, "millrace.db"), "--to", asRole.toString()]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("failed part-way: permission denied for table messages");
+    expect(failed.stderr).toContain("drop and recreate the target database and run copy again");
+  } finally {
+    await admin.close();
+    await target.drop();
+    const cluster = new SQL({ url: target.url.replace(/\/[^/]*$/, "/postgres"), max: 1 });
+    await cluster.unsafe(`DROP ROLE IF EXISTS ${role}`);
+    await cluster.close();
+  }
 });
 
 test("a target that does not answer is exit 69 (retry later), naming it without its password", async () => {

@@ -21,6 +21,9 @@ export interface WriteCounts {
 }
 
 const UNIQUE_VIOLATION = "23505";
+const NUL = "\u0000";
+/** U+FFFD REPLACEMENT CHARACTER, what a character that cannot be kept becomes. */
+const REPLACEMENT = "\uFFFD";
 
 /**
  * Writes `millrace copy`'s rows into a PostgreSQL database, a batch per transaction: one
@@ -30,7 +33,23 @@ const UNIQUE_VIOLATION = "23505";
  * something Bun's client binds).
  */
 export class PgBulkWriter {
+  /**
+   * Values that held U+0000. SQLite text keeps it (group ids, dedup ids and nack errors arrive as
+   * the client sent them); PostgreSQL text cannot store it at all and would fail the batch, so it
+   * becomes U+FFFD, the same everywhere, which keeps a group a group and a dedup key matching its
+   * messages. Bodies and headers are JSON text, where it is escaped, so they never hold one.
+   */
+  replacedNul = 0;
+
   private constructor(private readonly sql: SQL) {}
+
+  private text(value: string): string;
+  private text(value: string | null): string | null;
+  private text(value: string | null): string | null {
+    if (value === null || !value.includes(NUL)) return value;
+    this.replacedNul += 1;
+    return value.replaceAll(NUL, REPLACEMENT);
+  }
 
   /** Connects (one connection: the writes are sequential) and applies the driver's migrations. */
   static async open(
@@ -105,7 +124,7 @@ export class PgBulkWriter {
       INSERT INTO subscriptions (topic, name, queue, filter, created_at)
       SELECT topic, name, queue, filter, created_at
         FROM unnest(${s.map((x) => x.topic)}::text[], ${s.map((x) => x.name)}::text[], ${s.map((x) => x.queue)}::text[],
-                    ${s.map((x) => x.filter)}::text[], ${s.map((x) => x.createdAt)}::int8[])
+                    ${s.map((x) => this.text(x.filter))}::text[], ${s.map((x) => x.createdAt)}::int8[])
              AS t(topic, name, queue, filter, created_at)
       ON CONFLICT (topic, name) DO NOTHING RETURNING name`);
     return { inserted: inserted.length, kept: s.length - inserted.length };
@@ -118,7 +137,7 @@ export class PgBulkWriter {
       (tx) => tx`
         INSERT INTO dedup_keys (queue, dedup_id, message_id, expires_at)
         SELECT queue, dedup_id, message_id, expires_at
-          FROM unnest(${keys.map((k) => k.queue)}::text[], ${keys.map((k) => k.dedupId)}::text[],
+          FROM unnest(${keys.map((k) => k.queue)}::text[], ${keys.map((k) => this.text(k.dedupId))}::text[],
                       ${keys.map((k) => k.messageId)}::text[], ${keys.map((k) => k.expiresAt)}::int8[])
                AS t(queue, dedup_id, message_id, expires_at)
         ON CONFLICT (queue, dedup_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at
@@ -164,13 +183,13 @@ export class PgBulkWriter {
             FROM unnest(${m.map((r) => r.seq + seqOffset)}::int8[], ${m.map((r) => r.id)}::text[],
                         ${m.map((r) => r.queue)}::text[], ${m.map((r) => r.state)}::int2[],
                         ${m.map((r) => r.priority)}::int4[], ${m.map((r) => r.available_at)}::int8[],
-                        ${m.map((r) => r.group_id)}::text[], ${m.map((r) => r.dedup_id)}::text[],
-                        ${m.map((r) => r.body)}::text[], ${m.map((r) => r.body_is_binary === 1)}::bool[],
-                        ${m.map((r) => r.headers)}::text[], ${m.map((r) => r.attempts)}::int4[],
+                        ${m.map((r) => this.text(r.group_id))}::text[], ${m.map((r) => this.text(r.dedup_id))}::text[],
+                        ${m.map((r) => this.text(r.body))}::text[], ${m.map((r) => r.body_is_binary === 1)}::bool[],
+                        ${m.map((r) => this.text(r.headers))}::text[], ${m.map((r) => r.attempts)}::int4[],
                         ${m.map((r) => r.lease_generation)}::int4[], ${m.map((r) => r.lease_expires_at)}::int8[],
                         ${m.map((r) => (r.lease_token === null ? null : Buffer.from(r.lease_token).toString("hex")))}::text[],
                         ${m.map((r) => r.lease_owner)}::text[], ${m.map((r) => r.enqueued_at)}::int8[],
-                        ${m.map((r) => r.last_error)}::text[], ${m.map((r) => r.dead_at)}::int8[])
+                        ${m.map((r) => this.text(r.last_error))}::text[], ${m.map((r) => r.dead_at)}::int8[])
                  AS t(seq, id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary,
                       headers, attempts, lease_generation, lease_expires_at, lease_token, lease_owner,
                       enqueued_at, last_error, dead_at)`,
