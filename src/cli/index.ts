@@ -3,6 +3,7 @@ import { dlqCommand } from "./dlq-command.ts";
 import { queuesCommand } from "./queues-command.ts";
 import { topicsCommand } from "./topics-command.ts";
 import { backupCommand } from "./backup.ts";
+import { copyCommand } from "./copy-command.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { keysCommand } from "./keys-command.ts";
 import { restoreCommand } from "./restore.ts";
@@ -20,6 +21,7 @@ const COMMANDS: Command[] = [
   keysCommand,
   backupCommand,
   restoreCommand,
+  copyCommand,
   versionCommand,
 ];
 
