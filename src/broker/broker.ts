@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { messageNotFound, queueNotFound, subscriptionNotFound, topicNotFound } from "../domain/errors.ts";
 import { pageByName, type NamePage } from "../domain/paging.ts";
+import { assertStorableText } from "../domain/stored-text.ts";
 import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueStats } from "../domain/message.ts";
 import { assertName } from "../domain/names.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
@@ -157,6 +158,7 @@ export class Broker {
   }
 
   nack(queue: string, receipts: string[], delaySeconds: number | null, error: string | null): Promise<LeaseOutcome[]> {
+    if (error !== null) assertStorableText("error", error);
     const delayMs = delaySeconds === null ? null : delaySeconds * 1000;
     return perReceipt(receipts, async (valid) => {
       const outcomes = await this.store.messages.nack(

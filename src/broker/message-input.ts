@@ -1,4 +1,5 @@
 import { invalidField } from "../domain/errors.ts";
+import { assertStorableText } from "../domain/stored-text.ts";
 import type { NewMessage } from "../domain/message.ts";
 
 /** One message as a client sends it (after schema validation of the types). */
@@ -44,6 +45,8 @@ export function toNewMessage(input: MessageInput, field: string, now: number): N
   if (input.delaySeconds !== undefined && input.notBefore !== undefined) {
     throw invalidField(`${prefix}delaySeconds`, "give either delaySeconds or notBefore, not both");
   }
+  if (input.groupId !== undefined) assertStorableText(`${prefix}groupId`, input.groupId);
+  if (input.dedupId !== undefined) assertStorableText(`${prefix}dedupId`, input.dedupId);
   let availableAt = now;
   if (input.delaySeconds !== undefined) availableAt = now + input.delaySeconds * 1000;
   if (input.notBefore !== undefined)

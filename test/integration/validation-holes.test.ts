@@ -126,3 +126,24 @@ describe("dead-letter cursor", () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 });
+
+describe("text that no database column can hold", () => {
+  test("U+0000 or a lone surrogate in groupId, dedupId or a nack error is a 400 naming the field", async () => {
+    expect((await call("PUT", "/v1/queues/vh-texts", {})).status).toBe(201);
+    for (const [field, value] of [
+      ["groupId", "a\u0000b"],
+      ["dedupId", "\u0000"],
+      ["groupId", "x\uD800"],
+      ["dedupId", "\uDC00y"],
+    ] as const) {
+      await refused(call("POST", "/v1/queues/vh-texts/messages", { body: 1, [field]: value }), field);
+    }
+    // A surrogate pair is one character, and fine.
+    expect((await call("POST", "/v1/queues/vh-texts/messages", { body: 1, groupId: "g-\uD83D\uDE00" })).status).toBe(
+      201,
+    );
+    const received = await call("POST", "/v1/queues/vh-texts/receive", { max: 1 });
+    const receipt = (received.body as { messages: Array<{ receipt: string }> }).messages[0]!.receipt;
+    await refused(call("POST", "/v1/queues/vh-texts/nack", { receipts: [receipt], error: "bad\u0000" }), "error");
+  });
+});
