@@ -139,6 +139,9 @@ in_container systemctl stop millrace@b.service
 fleet_started=$(date +%s)
 step "packaged fleet: Debian's postgresql in the container on port $PG_PORT"
 pg_version="$(in_container sh -c 'ls /usr/lib/postgresql | sort -V | tail -1')"
+# The cached layer keeps it off at boot (see lib.sh), so this step is what starts it.
+in_container systemctl is-active -q "postgresql@$pg_version-main.service" &&
+  die "the container's PostgreSQL already runs before the test starts it; rebuild $ROOTFS_PG_CACHE"
 in_container pg_conftool "$pg_version" main set port "$PG_PORT"
 in_container systemctl start postgresql.service
 in_container runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p "$PG_PORT" ||
@@ -198,12 +201,22 @@ status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$API_A/v1/queues
 [[ "$status" == 404 ]] || die "millrace@a still has message $fleet_id after millrace@b acked it (HTTP $status)"
 expect_contains "$(migrate)" "up to date" "millrace migrate while the fleet serves"
 
-step "packaged fleet: stop millrace@a and millrace@b"
-in_container systemctl stop millrace@a.service millrace@b.service
+step "packaged fleet: stopping PostgreSQL and the instances together stops the instances first"
+# As at shutdown: the units' After=postgresql.service lets the drain finish while the database is up.
+since="$(in_container date '+%Y-%m-%d %H:%M:%S')"
+in_container systemctl stop postgresql.service millrace@a.service millrace@b.service
 for name in a b; do
   [[ "$(in_container systemctl show -p Result --value "millrace@$name.service")" == success ]] ||
-    die "stopping millrace@$name did not end in Result=success"
+    die "stopping millrace@$name with PostgreSQL did not end in Result=success (journal below)"
 done
+journal="$(in_container journalctl -u millrace@a.service -u millrace@b.service -u "postgresql@$pg_version-main.service" \
+  --since "$since" -o cat --no-pager)"
+[[ "$journal" == *"Stopping postgresql@$pg_version-main.service"* ]] || die "the journal shows no stop of PostgreSQL:
+$journal"
+before_pg="${journal%%"Stopping postgresql@$pg_version-main.service"*}"
+[[ "$(grep -c "shutdown: database closed; bye" <<<"$before_pg")" == 2 ]] ||
+  die "PostgreSQL began stopping before both instances had drained (units lack After=postgresql.service?):
+$journal"
 say "install test: the packaged fleet took $(($(date +%s) - fleet_started)) s"
 
 step "edit /etc/millrace/millrace.env, then upgrade to $new_version"

@@ -80,6 +80,8 @@ build_rootfs_if_missing() {
 # rootfs under the same lock, and rebuilt when the base is newer.
 ROOTFS_PG_CACHE="${MILLRACE_ROOTFS_PG_CACHE:-$ROOTFS_CACHE-postgresql}"
 ROOTFS_PG_PORT=55432
+# Written into the layer's stamp: a layer built by another recipe is rebuilt. Change it with the recipe.
+ROOTFS_PG_RECIPE="postgresql; cluster main on port $ROOTFS_PG_PORT; not started at boot (2)"
 
 ensure_rootfs_with_postgresql() {
   mkdir -p "$(dirname "$ROOTFS_CACHE")"
@@ -92,7 +94,8 @@ ensure_rootfs_with_postgresql() {
 
 build_postgresql_layer_if_missing() {
   local stamp="$ROOTFS_PG_CACHE/.millrace-rootfs-complete" tmp="$ROOTFS_PG_CACHE.tmp"
-  if [[ -f "$stamp" && ! "$ROOTFS_CACHE/.millrace-rootfs-complete" -nt "$stamp" ]]; then
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$ROOTFS_PG_RECIPE" &&
+    ! "$ROOTFS_CACHE/.millrace-rootfs-complete" -nt "$stamp" ]]; then
     say "reusing the cached Debian 12 rootfs with postgresql at $ROOTFS_PG_CACHE"
     return 0
   fi
@@ -110,6 +113,10 @@ build_postgresql_layer_if_missing() {
   chmod 0755 "$tmp/usr/sbin/policy-rc.d"
   mkdir -p "$tmp/etc/postgresql-common/createcluster.d"
   echo "create_main_cluster = false" >"$tmp/etc/postgresql-common/createcluster.d/millrace-test.conf"
+  # The test starts PostgreSQL itself. `systemctl disable` alone is undone at the first boot, when
+  # systemd applies the presets (Debian's: enable everything); this preset keeps it off.
+  mkdir -p "$tmp/etc/systemd/system-preset"
+  echo "disable postgresql.service" >"$tmp/etc/systemd/system-preset/00-millrace-test.preset"
   systemd-nspawn --register=no --keep-unit -q -D "$tmp" --setenv=DEBIAN_FRONTEND=noninteractive \
     --setenv=LANG=C.UTF-8 sh -ec '
       apt-get update -q
@@ -121,7 +128,7 @@ build_postgresql_layer_if_missing() {
     die "installing postgresql into the rootfs copy failed (log: $log); check the Debian mirror, then re-run"
   }
   rm -f "$tmp/usr/sbin/policy-rc.d"
-  touch "$tmp/.millrace-rootfs-complete"
+  echo "$ROOTFS_PG_RECIPE" >"$tmp/.millrace-rootfs-complete"
   rm -rf "$ROOTFS_PG_CACHE"
   mv "$tmp" "$ROOTFS_PG_CACHE"
   say "rootfs with postgresql ready in $(($(date +%s) - started)) s"
