@@ -203,8 +203,10 @@ expect_contains "$(migrate)" "up to date" "millrace migrate while the fleet serv
 
 step "packaged fleet: stopping PostgreSQL and the instances together stops the instances first"
 # As at shutdown: the units' After=postgresql.service lets the drain finish while the database is up.
+# systemctl queues one stop job per unit, in this order; the instances' jobs, which take at least
+# the 1 s readiness delay, are queued first, so the ordering decides when PostgreSQL's job may run.
 since="$(in_container date '+%Y-%m-%d %H:%M:%S')"
-in_container systemctl stop postgresql.service millrace@a.service millrace@b.service
+in_container systemctl stop millrace@a.service millrace@b.service postgresql.service
 for name in a b; do
   [[ "$(in_container systemctl show -p Result --value "millrace@$name.service")" == success ]] ||
     die "stopping millrace@$name with PostgreSQL did not end in Result=success (journal below)"
@@ -217,6 +219,8 @@ before_pg="${journal%%"Stopping postgresql@$pg_version-main.service"*}"
 [[ "$(grep -c "shutdown: database closed; bye" <<<"$before_pg")" == 2 ]] ||
   die "PostgreSQL began stopping before both instances had drained (units lack After=postgresql.service?):
 $journal"
+# Running again for the rest of the test: stopping the container must stop it (checked at the end).
+in_container systemctl start postgresql.service
 say "install test: the packaged fleet took $(($(date +%s) - fleet_started)) s"
 
 step "edit /etc/millrace/millrace.env, then upgrade to $new_version"
@@ -289,6 +293,7 @@ in_container test -e /usr/bin/millrace && die "/usr/bin/millrace is still there 
 in_container test -f /var/lib/millrace/millrace.db || die "rpm -e deleted the data (RPM convention: keep it)"
 in_container getent passwd millrace >/dev/null || die "rpm -e deleted the millrace user (RPM convention: keep it)"
 
+in_container systemctl is-active -q "postgresql@$pg_version-main.service" || die "the container's PostgreSQL stopped early"
 stop_container
 if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
   die "something still listens on 127.0.0.1:$PG_PORT after the container stopped: its PostgreSQL outlived it"
