@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Real install test of the .deb in a booted Debian 12 (systemd-nspawn, systemd as PID 1):
 # install -> active and ready -> publish/receive/ack -> restart keeps data -> stop drains (journal
-# shows the shutdown sequence) -> backup unit -> template instance -> edit env file, upgrade to a
-# higher version (edit kept, data kept, new version running) -> purge removes data, config, user.
+# shows the shutdown sequence) -> backup unit -> template instance -> a packaged fleet: Debian's
+# postgresql, `millrace migrate`, then millrace@a and millrace@b on one database (published to a,
+# received and acked from b) -> edit env file, upgrade to a higher version (edit kept, data kept,
+# new version running) -> purge removes data, config, user.
 # Then, in the same booted system, the .rpm scriptlets for real (rpm from Debian, --nodeps):
 # install creates the user and starts nothing -> upgrade restarts into the new version -> erase
 # stops the service and keeps the data (RPM conventions).
@@ -17,15 +19,18 @@ old_version="$5" new_version="$6"
 [[ -f "$old_deb" && -f "$new_deb" && -f "$old_rpm" && -f "$new_rpm" ]] || die "package files missing; run scripts/package first"
 
 need_tool curl curl
-ensure_rootfs
+ensure_rootfs_with_postgresql
 
 # The container shares the host's network: use ports nothing else on this machine should use.
 PORT="${MILLRACE_TEST_PORT:-17411}"
 PORT2=$((PORT + 1))
 PORT3=$((PORT + 2))
-for p in "$PORT" "$PORT2" "$PORT3"; do
-  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$p/"; then
-    die "port $p is in use on this host; set MILLRACE_TEST_PORT to a free base port and re-run"
+PORT4=$((PORT + 3))
+# The container's PostgreSQL: never the host's 5432, which the shared network already uses.
+PG_PORT="${MILLRACE_TEST_PG_PORT:-$ROOTFS_PG_PORT}"
+for p in "$PORT" "$PORT2" "$PORT3" "$PORT4" "$PG_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    die "port $p is in use on this host; set MILLRACE_TEST_PORT (base of 4 ports) or MILLRACE_TEST_PG_PORT to free ports and re-run"
   fi
 done
 
@@ -33,7 +38,7 @@ done
 WORK="$(mktemp -d /var/tmp/millrace-install-test.XXXXXX)"
 ROOT="$WORK/root"
 trap 'status=$?; if [[ $status -ne 0 && -n "${CONTAINER_PID:-}" ]]; then echo "--- journal of millrace (last 60 lines) ---" >&2; in_container journalctl -u "millrace*" --no-pager -n 60 >&2 || true; fi; stop_container; rm -rf "$WORK"; exit $status' EXIT
-boot_container "$ROOT"
+boot_container "$ROOT" "$ROOTFS_PG_CACHE"
 
 cp "$old_deb" "$ROOT/root/old.deb"
 cp "$new_deb" "$ROOT/root/new.deb"
@@ -49,11 +54,11 @@ API="http://127.0.0.1:$PORT"
 json() { curl -sS --fail-with-body --max-time 70 -H 'content-type: application/json' "$@"; }
 wait_ready() { # url
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1/health/ready")" == 200 ]] && return 0
     sleep 0.1
   done
-  die "$1/health/ready did not answer 200"
+  die "$1/health/ready did not answer 200 within 30 s"
 }
 expect_contains() { # haystack needle what
   [[ "$1" == *"$2"* ]] || die "$3: expected to find '$2' in: $1"
@@ -131,6 +136,93 @@ wait_ready "http://127.0.0.1:$PORT3"
 in_container test -f /var/lib/millrace/b/millrace.db || die "millrace@b does not keep its data in /var/lib/millrace/b"
 in_container systemctl stop millrace@b.service
 
+fleet_started=$(date +%s)
+step "packaged fleet: Debian's postgresql in the container on port $PG_PORT"
+pg_version="$(in_container sh -c 'ls /usr/lib/postgresql | sort -V | tail -1')"
+# The cached layer keeps it off at boot (see lib.sh), so this step is what starts it.
+in_container systemctl is-active -q "postgresql@$pg_version-main.service" &&
+  die "the container's PostgreSQL already runs before the test starts it; rebuild $ROOTFS_PG_CACHE"
+in_container pg_conftool "$pg_version" main set port "$PG_PORT"
+in_container systemctl start postgresql.service
+in_container runuser -u postgres -- pg_isready -q -h 127.0.0.1 -p "$PG_PORT" ||
+  die "the container's PostgreSQL $pg_version does not answer on 127.0.0.1:$PG_PORT after systemctl start postgresql"
+# A role with a password (Debian's pg_hba.conf asks for scram-sha-256 over TCP) owning its database.
+pg_password="$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+in_container runuser -u postgres -- psql -q -X -v ON_ERROR_STOP=1 -p "$PG_PORT" -v password="$pg_password" >/dev/null <<'SQL' ||
+CREATE ROLE millrace LOGIN PASSWORD :'password';
+CREATE DATABASE millrace OWNER millrace;
+SQL
+  die "could not create the millrace role and database in the container's PostgreSQL"
+database_url="postgres://millrace:$pg_password@127.0.0.1:$PG_PORT/millrace"
+
+step "packaged fleet: /etc/millrace/a.env and b.env point millrace@a and millrace@b at it"
+for instance in a:"$PORT4" b:"$PORT3"; do
+  name="${instance%%:*}" port="${instance#*:}"
+  in_container sh -c "sed -e 's|^#MILLRACE_LISTEN=.*|MILLRACE_LISTEN=127.0.0.1:$port|' \
+    -e 's|^#MILLRACE_DATABASE_URL=.*|MILLRACE_DATABASE_URL=$database_url|' \
+    /etc/millrace/millrace.env >/etc/millrace/$name.env && chgrp millrace /etc/millrace/$name.env && chmod 0640 /etc/millrace/$name.env"
+  in_container grep -qx "MILLRACE_DATABASE_URL=$database_url" "/etc/millrace/$name.env" ||
+    die "/etc/millrace/$name.env lacks MILLRACE_DATABASE_URL: the packaged env file no longer has a #MILLRACE_DATABASE_URL= line"
+done
+
+step "packaged fleet: the operator runs millrace migrate before starting the instances"
+migrate() { in_container runuser -u millrace -- sh -c 'set -a; . /etc/millrace/a.env; exec millrace migrate'; }
+expect_contains "$(migrate)" "0000_init" "millrace migrate on the empty database"
+
+step "packaged fleet: start millrace@a and millrace@b; both ready"
+in_container systemctl start millrace@a.service millrace@b.service
+API_A="http://127.0.0.1:$PORT4" API_B="http://127.0.0.1:$PORT3"
+wait_ready "$API_A"
+wait_ready "$API_B"
+for instance in a:"$PORT4" b:"$PORT3"; do
+  expect_contains "$(in_container journalctl -u "millrace@${instance%%:*}.service" -o cat --no-pager)" \
+    "ready on http://127.0.0.1:${instance#*:} (postgresql)" "the journal of millrace@${instance%%:*}"
+done
+# (b kept a SQLite file from the step above; a never ran on SQLite.)
+in_container test -e /var/lib/millrace/a/millrace.db && die "millrace@a made a SQLite database; it should use PostgreSQL only"
+exposure="$(in_container systemd-analyze security millrace@a.service | grep -oE 'Overall exposure level for millrace@a.service: [0-9.]+' | grep -oE '[0-9.]+$')" ||
+  die "systemd-analyze security gave no exposure level for millrace@a.service"
+awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || die "millrace@a.service has exposure $exposure; it must be 2.0 or less"
+
+step "packaged fleet: published to millrace@a, received and acked from millrace@b"
+json -X PUT "$API_A/v1/queues/fleet" -d '{}' >/dev/null
+# b long-polls first, so a's publish must reach it across instances (LISTEN/NOTIFY, or the poll).
+json -X POST "$API_B/v1/queues/fleet/receive" -d '{"max":1,"waitSeconds":30}' >"$WORK/fleet-received.json" &
+receiver=$!
+published="$(json -X POST "$API_A/v1/queues/fleet/messages" -d '{"body":{"from":"a"}}')"
+fleet_id="$(sed -E 's/.*"id":"([^"]+)".*/\1/' <<<"$published")"
+wait "$receiver" || die "the receive on millrace@b failed"
+received="$(cat "$WORK/fleet-received.json")"
+expect_contains "$received" "\"id\":\"$fleet_id\"" "receive on millrace@b of the message published to millrace@a"
+receipt="$(sed -E 's/.*"receipt":"([^"]+)".*/\1/' <<<"$received")"
+expect_contains "$(json -X POST "$API_B/v1/queues/fleet/ack" -d "{\"receipts\":[\"$receipt\"]}")" '"result":"ok"' "ack on millrace@b"
+# Acked messages are deleted: a, asked afterwards, no longer has it either.
+status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$API_A/v1/queues/fleet/messages/$fleet_id")"
+[[ "$status" == 404 ]] || die "millrace@a still has message $fleet_id after millrace@b acked it (HTTP $status)"
+expect_contains "$(migrate)" "up to date" "millrace migrate while the fleet serves"
+
+step "packaged fleet: stopping PostgreSQL and the instances together stops the instances first"
+# As at shutdown: the units' After=postgresql.service lets the drain finish while the database is up.
+# systemctl queues one stop job per unit, in this order; the instances' jobs, which take at least
+# the 1 s readiness delay, are queued first, so the ordering decides when PostgreSQL's job may run.
+since="$(in_container date '+%Y-%m-%d %H:%M:%S')"
+in_container systemctl stop millrace@a.service millrace@b.service postgresql.service
+for name in a b; do
+  [[ "$(in_container systemctl show -p Result --value "millrace@$name.service")" == success ]] ||
+    die "stopping millrace@$name with PostgreSQL did not end in Result=success (journal below)"
+done
+journal="$(in_container journalctl -u millrace@a.service -u millrace@b.service -u "postgresql@$pg_version-main.service" \
+  --since "$since" -o cat --no-pager)"
+[[ "$journal" == *"Stopping postgresql@$pg_version-main.service"* ]] || die "the journal shows no stop of PostgreSQL:
+$journal"
+before_pg="${journal%%"Stopping postgresql@$pg_version-main.service"*}"
+[[ "$(grep -c "shutdown: database closed; bye" <<<"$before_pg")" == 2 ]] ||
+  die "PostgreSQL began stopping before both instances had drained (units lack After=postgresql.service?):
+$journal"
+# Running again for the rest of the test: stopping the container must stop it (checked at the end).
+in_container systemctl start postgresql.service
+say "install test: the packaged fleet took $(($(date +%s) - fleet_started)) s"
+
 step "edit /etc/millrace/millrace.env, then upgrade to $new_version"
 in_container sh -c "echo 'MILLRACE_LISTEN=127.0.0.1:$PORT2' >>/etc/millrace/millrace.env"
 pid_before="$(in_container systemctl show -p MainPID --value millrace.service)"
@@ -201,4 +293,9 @@ in_container test -e /usr/bin/millrace && die "/usr/bin/millrace is still there 
 in_container test -f /var/lib/millrace/millrace.db || die "rpm -e deleted the data (RPM convention: keep it)"
 in_container getent passwd millrace >/dev/null || die "rpm -e deleted the millrace user (RPM convention: keep it)"
 
+in_container systemctl is-active -q "postgresql@$pg_version-main.service" || die "the container's PostgreSQL stopped early"
+stop_container
+if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
+  die "something still listens on 127.0.0.1:$PG_PORT after the container stopped: its PostgreSQL outlived it"
+fi
 say "install test: all checks passed"

@@ -75,15 +75,75 @@ build_rootfs_if_missing() {
   say "rootfs ready in $(($(date +%s) - started)) s"
 }
 
-# boot_container DIR: copies the cached rootfs to DIR and boots it with systemd-nspawn in the
-# background (sharing the host network). Sets CONTAINER_PID (systemd inside) and NSPAWN_PID.
+# The second cached layer: the rootfs plus Debian's postgresql with one cluster (port 55432, not
+# started at boot), for the packaged-fleet part of the install test. Built once from the base
+# rootfs under the same lock, and rebuilt when the base is newer.
+ROOTFS_PG_CACHE="${MILLRACE_ROOTFS_PG_CACHE:-$ROOTFS_CACHE-postgresql}"
+ROOTFS_PG_PORT=55432
+# Written into the layer's stamp: a layer built by another recipe is rebuilt. Change it with the recipe.
+ROOTFS_PG_RECIPE="postgresql; cluster main on port $ROOTFS_PG_PORT; not started at boot (2)"
+
+ensure_rootfs_with_postgresql() {
+  mkdir -p "$(dirname "$ROOTFS_CACHE")"
+  exec {rootfs_lock}>"$ROOTFS_CACHE.lock"
+  flock "$rootfs_lock"
+  build_rootfs_if_missing
+  build_postgresql_layer_if_missing
+  flock -u "$rootfs_lock"
+}
+
+build_postgresql_layer_if_missing() {
+  local stamp="$ROOTFS_PG_CACHE/.millrace-rootfs-complete" tmp="$ROOTFS_PG_CACHE.tmp"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$ROOTFS_PG_RECIPE" &&
+    ! "$ROOTFS_CACHE/.millrace-rootfs-complete" -nt "$stamp" ]]; then
+    say "reusing the cached Debian 12 rootfs with postgresql at $ROOTFS_PG_CACHE"
+    return 0
+  fi
+  need_tool systemd-nspawn systemd-container
+  local started log="$ROOTFS_PG_CACHE.log"
+  started=$(date +%s)
+  say "adding Debian's postgresql to a copy of the rootfs in $ROOTFS_PG_CACHE (a minute, once)…"
+  rm -rf "$tmp"
+  cp -a "$ROOTFS_CACHE" "$tmp"
+  rm -f "$tmp/.millrace-rootfs-complete"
+  # Nothing may start while installing: systemd is not running in this container, so the
+  # postinst would fall back to the init script, and the container shares the host's network,
+  # where the host's PostgreSQL already has 5432. The cluster is made below, on its own port.
+  printf '#!/bin/sh\nexit 101\n' >"$tmp/usr/sbin/policy-rc.d"
+  chmod 0755 "$tmp/usr/sbin/policy-rc.d"
+  mkdir -p "$tmp/etc/postgresql-common/createcluster.d"
+  echo "create_main_cluster = false" >"$tmp/etc/postgresql-common/createcluster.d/millrace-test.conf"
+  # The test starts PostgreSQL itself. `systemctl disable` alone is undone at the first boot, when
+  # systemd applies the presets (Debian's: enable everything); this preset keeps it off.
+  mkdir -p "$tmp/etc/systemd/system-preset"
+  echo "disable postgresql.service" >"$tmp/etc/systemd/system-preset/00-millrace-test.preset"
+  systemd-nspawn --register=no --keep-unit -q -D "$tmp" --setenv=DEBIAN_FRONTEND=noninteractive \
+    --setenv=LANG=C.UTF-8 sh -ec '
+      apt-get update -q
+      apt-get install -y -q --no-install-recommends postgresql
+      pg_createcluster -p '"$ROOTFS_PG_PORT"' "$(ls /usr/lib/postgresql | sort -V | tail -1)" main
+      systemctl disable postgresql
+      apt-get clean' >"$log" 2>&1 </dev/null || {
+    tail -30 "$log" >&2
+    die "installing postgresql into the rootfs copy failed (log: $log); check the Debian mirror, then re-run"
+  }
+  rm -f "$tmp/usr/sbin/policy-rc.d"
+  echo "$ROOTFS_PG_RECIPE" >"$tmp/.millrace-rootfs-complete"
+  rm -rf "$ROOTFS_PG_CACHE"
+  mv "$tmp" "$ROOTFS_PG_CACHE"
+  say "rootfs with postgresql ready in $(($(date +%s) - started)) s"
+}
+
+# boot_container DIR [ROOTFS]: copies the cached rootfs (default: the base one) to DIR and boots
+# it with systemd-nspawn in the background (sharing the host network). Sets CONTAINER_PID
+# (systemd inside) and NSPAWN_PID.
 boot_container() {
-  local dir="$1"
+  local dir="$1" rootfs="${2:-$ROOTFS_CACHE}"
   need_tool systemd-nspawn systemd-container
   need_tool nsenter util-linux
   rm -rf "$dir"
-  say "copying the rootfs to $dir"
-  cp -a "$ROOTFS_CACHE" "$dir"
+  say "copying the rootfs $rootfs to $dir"
+  cp -a "$rootfs" "$dir"
   say "booting systemd in $dir (systemd-nspawn -b)…"
   systemd-nspawn --register=no --keep-unit -q -D "$dir" -b >"$dir.console.log" 2>&1 </dev/null &
   NSPAWN_PID=$!
@@ -122,7 +182,11 @@ stop_container() {
       kill -0 "$NSPAWN_PID" 2>/dev/null || break
       sleep 0.2
     done
-    kill -0 "$NSPAWN_PID" 2>/dev/null && kill -KILL "$NSPAWN_PID" 2>/dev/null
+    if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+      # Killing the container's init ends every process in its PID namespace (PostgreSQL too).
+      [[ -z "${CONTAINER_PID:-}" ]] || kill -KILL "$CONTAINER_PID" 2>/dev/null || true
+      kill -KILL "$NSPAWN_PID" 2>/dev/null || true
+    fi
   fi
   wait "$NSPAWN_PID" 2>/dev/null || true
   NSPAWN_PID=""
