@@ -1,4 +1,5 @@
-import { stateName, type MessageRecord } from "../domain/message.ts";
+import { stateName, type LeasedMessage, type MessageRecord } from "../domain/message.ts";
+import { encodeReceipt } from "../domain/receipt.ts";
 
 /**
  * A messages row as both drivers read it (column names as in SQL; PostgreSQL's rows are brought
@@ -44,5 +45,22 @@ export function toMessageRecord(row: MessageRow, now: number): MessageRecord {
     leaseExpiresAt: row.state === 1 ? row.lease_expires_at : null,
     lastError: row.last_error,
     deadAt: row.dead_at,
+  };
+}
+
+/** A row just claimed, as the consumer receives it: the receipt names this lease and its token. */
+export function toLeasedMessage(row: MessageRow, token: Uint8Array, leaseExpiresAt: number): LeasedMessage {
+  return {
+    id: row.id,
+    receipt: encodeReceipt(row.seq, row.lease_generation, token),
+    body: row.body,
+    bodyIsBinary: row.body_is_binary === 1,
+    headers: row.headers,
+    priority: row.priority,
+    groupId: row.group_id,
+    attempts: row.attempts,
+    enqueuedAt: row.enqueued_at,
+    leaseExpiresAt,
+    lastError: row.last_error,
   };
 }

@@ -2,14 +2,8 @@ import { queueNotFound } from "../../domain/errors.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
-import {
-  decodeReceipt,
-  encodeReceipt,
-  LEASE_TOKEN_BYTES,
-  leaseTokenMatches,
-  newLeaseTokens,
-} from "../../domain/receipt.ts";
-import { toMessageRecord } from "../message-row.ts";
+import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
+import { toLeasedMessage, toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem, QueueRecord } from "../store.ts";
 import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import {
@@ -85,19 +79,7 @@ export class PgMessageStore implements MessageStore {
       RETURNING m.*`) as RawMessageRow[];
     const rows = raw.map(toMessageRow);
     rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
-    return rows.map((row) => ({
-      id: row.id,
-      receipt: encodeReceipt(row.seq, row.lease_generation, row.lease_token!),
-      body: row.body,
-      bodyIsBinary: row.body_is_binary === 1,
-      headers: row.headers,
-      priority: row.priority,
-      groupId: row.group_id,
-      attempts: row.attempts,
-      enqueuedAt: row.enqueued_at,
-      leaseExpiresAt: expiresAt,
-      lastError: row.last_error,
-    }));
+    return rows.map((row) => toLeasedMessage(row, row.lease_token!, expiresAt));
   }
 
   ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {

@@ -8,8 +8,8 @@ import {
   type NewMessage,
   type PublishResult,
 } from "../../domain/message.ts";
-import { decodeReceipt, encodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
-import { toMessageRecord, type MessageRow } from "../message-row.ts";
+import { decodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
+import { toLeasedMessage, toMessageRecord, type MessageRow } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem, Synchronous } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -96,19 +96,7 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     return rows.map((row, index) => {
       const token = tokens[index]!;
       setToken.run(token, row.seq);
-      return {
-        id: row.id,
-        receipt: encodeReceipt(row.seq, row.lease_generation, token),
-        body: row.body,
-        bodyIsBinary: row.body_is_binary === 1,
-        headers: row.headers,
-        priority: row.priority,
-        groupId: row.group_id,
-        attempts: row.attempts,
-        enqueuedAt: row.enqueued_at,
-        leaseExpiresAt: expiresAt,
-        lastError: row.last_error,
-      };
+      return toLeasedMessage(row, token, expiresAt);
     });
   }
 
