@@ -73,6 +73,7 @@ export class App {
           poolSize: config.databasePoolSize,
           connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
           statementTimeoutMs: config.databaseStatementTimeoutMs,
+          caFile: config.databaseCaFile,
         },
       },
       {

@@ -97,6 +97,7 @@ export const migrateCommand: Command = {
           poolSize: 1,
           connectTimeoutSeconds: config.databaseConnectTimeoutSeconds,
           statementTimeoutMs: config.databaseStatementTimeoutMs,
+          caFile: config.databaseCaFile,
         },
       }).catch((error: unknown) => {
         // A database that does not answer is a condition to retry, not a bug: exit 69.

@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { OBSERVABILITY_SETTINGS } from "./observability-settings.ts";
 import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
+import { checkSslMode } from "./ssl-mode.ts";
 import { SECURITY_SETTINGS } from "./security-settings.ts";
 import { spec } from "./setting-spec.ts";
 
@@ -51,7 +52,19 @@ const CORE_SETTINGS = {
       if (!/^postgres(ql)?:\/\//.test(raw.trim())) {
         throw new Error("must start with postgres:// or postgresql://; unset it to use the embedded SQLite store");
       }
+      checkSslMode(raw.trim());
       return raw.trim();
+    },
+  }),
+  databaseCaFile: spec<string | null>({
+    env: "MILLRACE_DATABASE_CA_FILE",
+    flag: "--database-ca-file",
+    doc: "PostgreSQL only: PEM file of the CA that signed the database server's certificate; needs sslmode=verify-full in the URL",
+    defaultText: "unset (the system's CAs)",
+    default: () => null,
+    parse: (raw) => {
+      if (raw.trim() === "") throw new Error("is empty; give the path of a PEM file, or unset it");
+      return resolve(raw.trim());
     },
   }),
   databasePoolSize: spec({

@@ -51,3 +51,43 @@ describe("checkStartup", () => {
     expect(SQLITE_FILE).toBe(SQLITE_FILE_NAME);
   });
 });
+
+describe("TLS settings for PostgreSQL", () => {
+  const url = "postgres://u:hunter2@db/millrace";
+
+  test("sslmode disable, require and verify-full pass; prefer, allow, verify-ca and unknown modes are refused with the fix", () => {
+    for (const mode of ["disable", "require", "verify-full"]) {
+      expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=${mode}` })).toEqual([]);
+    }
+    expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=prefer` })[0]).toContain("use sslmode=require");
+    expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=allow` })[0]).toContain("use sslmode=require");
+    expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=verify-ca` })[0]).toContain("use sslmode=verify-full");
+    expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=strict` })[0]).toContain(
+      "use one of disable, require, verify-full",
+    );
+    expect(problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=verify-full&sslrootcert=/ca.pem` })[0]).toContain(
+      "set MILLRACE_DATABASE_CA_FILE",
+    );
+  });
+
+  test("MILLRACE_DATABASE_CA_FILE needs a readable file, a PostgreSQL URL and sslmode=verify-full", () => {
+    const dir = mkdtempSync(join(tmpdir(), "millrace-ca-check-"));
+    try {
+      const ca = join(dir, "ca.pem");
+      writeFileSync(ca, "-----BEGIN CERTIFICATE-----\n");
+      const verifyFull = `${url}?sslmode=verify-full`;
+      expect(problemsOf({ MILLRACE_DATABASE_URL: verifyFull, MILLRACE_DATABASE_CA_FILE: ca })).toEqual([]);
+      expect(
+        problemsOf({ MILLRACE_DATABASE_URL: verifyFull, MILLRACE_DATABASE_CA_FILE: join(dir, "missing.pem") })[0],
+      ).toContain("MILLRACE_DATABASE_CA_FILE: cannot read");
+      expect(
+        problemsOf({ MILLRACE_DATABASE_URL: `${url}?sslmode=require`, MILLRACE_DATABASE_CA_FILE: ca })[0],
+      ).toContain("add ?sslmode=verify-full");
+      expect(problemsOf({ MILLRACE_DATA_DIR: dir, MILLRACE_DATABASE_CA_FILE: ca })[0]).toContain(
+        "MILLRACE_DATABASE_URL is not",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

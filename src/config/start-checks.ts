@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { ConfigError, loadConfig, type ConfigSources } from "./load.ts";
 import { formatHostPort, type HostPort } from "./parsers.ts";
 import type { Config } from "./schema.ts";
+import { sslModeOf } from "./ssl-mode.ts";
 import { unknownVariables } from "./unknown-variables.ts";
 
 /** The SQLite file name inside the data directory (the same as SQLITE_FILE_NAME in src/app.ts). */
@@ -35,7 +36,26 @@ export function startProblems(config: Config): string[] {
     const problem = dataDirProblem(config.dataDir);
     if (problem) problems.push(`MILLRACE_DATA_DIR: ${problem}`);
   }
+  const caProblem = caFileProblem(config);
+  if (caProblem) problems.push(`MILLRACE_DATABASE_CA_FILE: ${caProblem}`);
   return problems;
+}
+
+function caFileProblem(config: Config): string | null {
+  const file = config.databaseCaFile;
+  if (file === null) return null;
+  if (config.databaseUrl === null)
+    return "is set but MILLRACE_DATABASE_URL is not; unset it, or set the PostgreSQL URL";
+  if (sslModeOf(config.databaseUrl) !== "verify-full") {
+    return "is set but MILLRACE_DATABASE_URL does not have sslmode=verify-full; add ?sslmode=verify-full to the URL so the CA is used";
+  }
+  try {
+    accessSync(file, constants.R_OK);
+    if (!statSync(file).isFile()) return `${file} is not a file; give the path of the CA's PEM file`;
+  } catch {
+    return `cannot read ${file}; check the path and that the service user may read it`;
+  }
+  return null;
 }
 
 /**

@@ -15,9 +15,16 @@ export interface PostgresSettings {
   poolSize: number;
   connectTimeoutSeconds: number;
   statementTimeoutMs: number;
+  /** MILLRACE_DATABASE_CA_FILE; null: the system's CAs. */
+  caFile: string | null;
 }
 
-const POSTGRES_DEFAULTS: PostgresSettings = { poolSize: 10, connectTimeoutSeconds: 5, statementTimeoutMs: 10_000 };
+const POSTGRES_DEFAULTS: PostgresSettings = {
+  poolSize: 10,
+  connectTimeoutSeconds: 5,
+  statementTimeoutMs: 10_000,
+  caFile: null,
+};
 
 export interface OpenedStore {
   store: Store;

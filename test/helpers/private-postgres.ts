@@ -1,4 +1,4 @@
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./spawn-serve.ts";
@@ -33,14 +33,21 @@ function postgresUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
+/** PEM files of a server certificate and its key: given, the server turns TLS on (ssl=on). */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+}
+
 export class PrivatePostgres {
   readonly port = freePort();
   private readonly dir = mkdtempSync(join(tmpdir(), "millrace-pg-"));
   private readonly bin = binaries();
   private readonly asPostgres: string[];
+  private readonly user = postgresUser();
 
-  constructor() {
-    const user = postgresUser();
+  constructor(private readonly tls?: ServerTls) {
+    const user = this.user;
     const uid = process.getuid?.();
     if (uid === 0) {
       chownSync(this.dir, user.uid, user.gid);
@@ -89,8 +96,25 @@ export class PrivatePostgres {
     await this.run("initdb", ["-D", this.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
     await this.pgCtl("start", [
       "-o",
-      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=100`,
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c max_connections=100${this.tlsOptions()}`,
     ]);
+  }
+
+  // PostgreSQL refuses a key file that others can read or that another user owns, so both files
+  // are copied into the server's directory, owned by the server's user, mode 0600.
+  private tlsOptions(): string {
+    if (!this.tls) return "";
+    const cert = join(this.dir, "server.crt");
+    const key = join(this.dir, "server.key");
+    for (const [from, to] of [
+      [this.tls.certFile, cert],
+      [this.tls.keyFile, key],
+    ] as const) {
+      copyFileSync(from, to);
+      chmodSync(to, 0o600);
+      if (process.getuid?.() === 0) chownSync(to, this.user.uid, this.user.gid);
+    }
+    return ` -c ssl=on -c ssl_cert_file=${cert} -c ssl_key_file=${key}`;
   }
 
   /** `pg_ctl restart -m fast`: every session is cut, then the server starts again on the same port. */

@@ -1,4 +1,5 @@
 import { BrokerError } from "../../domain/errors.ts";
+import { describeTlsFailure, isTlsFailure } from "./tls.ts";
 
 // SQLSTATE classes that mean "the database cannot serve us right now", not "this request is
 // wrong": connection exceptions (08), operator intervention incl. statement timeout and shutdown
@@ -15,12 +16,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof errno === "string" && (UNAVAILABLE_STATES.has(errno) || UNAVAILABLE_CLASSES.includes(errno.slice(0, 2)))) {
     return true;
   }
+  // A certificate the client refuses: the server cannot be used until an operator fixes TLS.
+  if (isTlsFailure(error)) return true;
   // Client-side failures: refused, closed, timed out, TLS; Bun names them ERR_POSTGRES_CONNECTION_*.
   return typeof code === "string" && /CONNECTION|TIMEOUT|ECONNREFUSED|ECONNRESET|TLS|SOCKET/.test(code);
 }
 
 export function databaseUnavailable(cause: unknown): BrokerError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  const reason = describeTlsFailure(cause) ?? (cause instanceof Error ? cause.message : String(cause));
   return new BrokerError(
     "database_unavailable",
     503,

@@ -1,4 +1,5 @@
 import { SQL } from "bun";
+import type { ClientTls } from "./tls.ts";
 import { withDeadline } from "./deadline.ts";
 
 // The advisory lock that makes one instance the fleet's leader (two-key form: namespace, key).
@@ -18,11 +19,19 @@ export class Leadership {
 
   constructor(
     url: string,
+    tls: ClientTls,
     connectTimeoutSeconds: number,
     private readonly deadlineMs: number,
   ) {
     // One connection, never closed for idleness: closing it would give up the lock.
-    this.sql = new SQL({ url, max: 1, idleTimeout: 0, maxLifetime: 0, connectionTimeout: connectTimeoutSeconds });
+    this.sql = new SQL({
+      ...tls,
+      url,
+      max: 1,
+      idleTimeout: 0,
+      maxLifetime: 0,
+      connectionTimeout: connectTimeoutSeconds,
+    });
   }
 
   async holds(): Promise<boolean> {

@@ -10,6 +10,7 @@ import { PgMessageStore } from "./message-store.ts";
 import { migratePostgres } from "./migrate.ts";
 import { PgNotifier } from "./pg-notifier.ts";
 import { PgQueueStore } from "./queue-store.ts";
+import { clientTls, describeTlsFailure } from "./tls.ts";
 import { PgTopicStore } from "./topic-store.ts";
 
 export interface PostgresStoreOptions {
@@ -20,6 +21,8 @@ export interface PostgresStoreOptions {
   connectTimeoutSeconds: number;
   /** Server-side limit for any one statement, so a request never hangs on a stuck database. */
   statementTimeoutMs: number;
+  /** PEM file of the CA that signed the server's certificate (sslmode=verify-full); null: the system's CAs. */
+  caFile?: string | null;
   /** This machine's clock, from which the database's is derived; tests pass a skewed one. */
   localClock?: () => number;
 }
@@ -58,7 +61,9 @@ export class PostgresStore implements Store {
 
   /** Connects, applies pending migrations (under an advisory lock), and starts the clock and the listener. */
   static async open(options: PostgresStoreOptions): Promise<{ store: PostgresStore; migrationsApplied: string[] }> {
+    const tls = clientTls(options.caFile);
     const sql = new SQL({
+      ...tls,
       url: options.url,
       max: options.poolSize,
       connectionTimeout: options.connectTimeoutSeconds,
@@ -70,14 +75,15 @@ export class PostgresStore implements Store {
       const migrationsApplied = await migratePostgres(sql);
       const clock = await DatabaseClock.start(sql, options.localClock);
       const deadlineMs = options.statementTimeoutMs + options.connectTimeoutSeconds * 1000 + 1000;
-      const leadership = new Leadership(options.url, options.connectTimeoutSeconds, deadlineMs);
+      const leadership = new Leadership(options.url, tls, options.connectTimeoutSeconds, deadlineMs);
       store = new PostgresStore(sql, clock, leadership, deadlineMs);
       await store.notifier.start();
       return { store, migrationsApplied };
     } catch (error) {
       if (store) await store.close().catch(() => undefined);
       else await sql.close().catch(() => undefined);
-      throw new Error(`cannot open the PostgreSQL database: ${(error as Error).message}`, { cause: error });
+      const reason = describeTlsFailure(error) ?? (error as Error).message;
+      throw new Error(`cannot open the PostgreSQL database: ${reason}`, { cause: error });
     }
   }
 
