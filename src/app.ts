@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { Authenticator } from "./auth/authenticator.ts";
 import { createAuthenticator } from "./auth/create-authenticator.ts";
 import { Broker } from "./broker/broker.ts";
@@ -17,11 +16,10 @@ import type { Service } from "./services/service.ts";
 import { StatsRefresher } from "./services/stats-refresher.ts";
 import { lockDataDir, type DataDirLock } from "./storage/data-dir-lock.ts";
 import { openStore } from "./storage/open-store.ts";
+import { sqliteFileIn } from "./storage/sqlite/data-file.ts";
 import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
-
-export const SQLITE_FILE_NAME = "millrace.db";
 
 /**
  * The composition root: config -> store -> broker -> services -> HTTP.
@@ -63,7 +61,7 @@ export class App {
       mkdirSync(config.dataDir, { recursive: true });
       this.dataDirLock = lockDataDir(config.dataDir);
     }
-    const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
+    const sqlitePath = sqliteFileIn(config.dataDir);
     this.authenticator = await createAuthenticator(config, logger);
     const opened = await openStore(
       {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { SQLITE_FILE_NAME } from "../app.ts";
+import { SQLITE_FILE_NAME, sqliteFileIn } from "../storage/sqlite/data-file.ts";
 import { backupFileName, pruneBackups, snapshotSqlite } from "../storage/sqlite/backup.ts";
 import { EXIT, UsageError } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -46,7 +46,7 @@ With MILLRACE_DATABASE_URL set, it prints how to use pg_dump instead and exits $
     if (flags["--output"] && (flags["--output-dir"] || keep !== null)) {
       throw new UsageError("--output names one file; use --output-dir with --keep for rotating backups");
     }
-    const source = join(config.dataDir, SQLITE_FILE_NAME);
+    const source = sqliteFileIn(config.dataDir);
     const outputDir = resolve(flags["--output-dir"] ?? DEFAULT_BACKUP_DIR);
     const target = flags["--output"] ? resolve(flags["--output"]) : join(outputDir, backupFileName(new Date()));
     mkdirSync(dirname(target), { recursive: true, mode: 0o750 });

@@ -1,6 +1,6 @@
 import { chownSync, existsSync, mkdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { SQLITE_FILE_NAME } from "../app.ts";
+import { resolve } from "node:path";
+import { SQLITE_FILE_NAME, sqliteFileIn } from "../storage/sqlite/data-file.ts";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
 import { databaseInUse, restoreSqlite, verifySqliteBackup } from "../storage/sqlite/backup.ts";
 import { EXIT, UsageError } from "./args.ts";
@@ -34,7 +34,7 @@ Under systemd:
     const file = context.args.positionals[1];
     if (!file) throw new UsageError("missing the backup file to restore");
     const backup = resolve(file);
-    const live = join(config.dataDir, SQLITE_FILE_NAME);
+    const live = sqliteFileIn(config.dataDir);
 
     let migrations: string[];
     try {

@@ -1,5 +1,5 @@
-import { join } from "node:path";
-import { App, SQLITE_FILE_NAME } from "../app.ts";
+import { App } from "../app.ts";
+import { sqliteFileIn } from "../storage/sqlite/data-file.ts";
 import type { Config } from "../config/schema.ts";
 import { SETTINGS } from "../config/schema.ts";
 import { createLogger, errorContext } from "../observability/logger.ts";
@@ -74,7 +74,7 @@ export const serveCommand: Command = {
 
 /** `millrace 0.1.0 ready on http://127.0.0.1:7411 (sqlite at /var/lib/millrace/millrace.db)`. */
 export function readyLine(app: App, config: Config): string {
-  const store = config.databaseUrl === null ? `sqlite at ${join(config.dataDir, SQLITE_FILE_NAME)}` : "postgresql";
+  const store = config.databaseUrl === null ? `sqlite at ${sqliteFileIn(config.dataDir)}` : "postgresql";
   const where = config.mode === "worker" ? "in worker mode (no API)" : `on ${app.url}`;
   const metrics = config.metrics && config.metricsListen ? `; metrics on ${app.metricsUrl}/metrics` : "";
   return `millrace ${VERSION} ready ${where} (${store}${metrics})`;

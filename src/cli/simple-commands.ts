@@ -1,7 +1,6 @@
 import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { SQLITE_FILE_NAME } from "../app.ts";
+import { sqliteFileIn } from "../storage/sqlite/data-file.ts";
 import { describeConfig } from "../config/load.ts";
 import { listenProblems } from "../config/start-checks.ts";
 import { DataDirLockedError, lockDataDir, type DataDirLock } from "../storage/data-dir-lock.ts";
@@ -70,7 +69,7 @@ export const migrateCommand: Command = {
     if (!startup) return EXIT.config;
     for (const problem of startup.unknownVariables) context.err(`warning: ${problem}`);
     const { config } = startup;
-    const sqlitePath = join(config.dataDir, SQLITE_FILE_NAME);
+    const sqlitePath = sqliteFileIn(config.dataDir);
     let lock: DataDirLock | null = null;
     if (config.databaseUrl === null) {
       mkdirSync(config.dataDir, { recursive: true });

@@ -2,9 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SQLITE_FILE_NAME } from "../app.ts";
 import { ConfigError } from "./load.ts";
-import { checkStartup, SQLITE_FILE } from "./start-checks.ts";
+import { checkStartup } from "./start-checks.ts";
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -45,10 +44,6 @@ describe("checkStartup", () => {
     });
     expect(result.unknownVariables).toHaveLength(1);
     rmSync(scratch, { recursive: true, force: true });
-  });
-
-  test("the SQLite file name is the one the App opens", () => {
-    expect(SQLITE_FILE).toBe(SQLITE_FILE_NAME);
   });
 });
 

@@ -1,13 +1,11 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
+import { sqliteFileIn } from "../storage/sqlite/data-file.ts";
 import { ConfigError, loadConfig, type ConfigSources } from "./load.ts";
 import { formatHostPort, type HostPort } from "./parsers.ts";
 import type { Config } from "./schema.ts";
 import { sslModeOf } from "./ssl-mode.ts";
 import { unknownVariables } from "./unknown-variables.ts";
-
-/** The SQLite file name inside the data directory (the same as SQLITE_FILE_NAME in src/app.ts). */
-export const SQLITE_FILE = "millrace.db";
 
 export interface StartupCheck {
   config: Config;
@@ -68,7 +66,7 @@ function dataDirProblem(dataDir: string): string | null {
     if (!writable(dataDir)) {
       return `${dataDir} is not writable by this user; run as the service user (sudo -u millrace) or fix its owner`;
     }
-    const file = join(dataDir, SQLITE_FILE);
+    const file = sqliteFileIn(dataDir);
     if (existsSync(file) && !writable(file)) {
       return `${file} is not writable by this user; run as the service user (sudo -u millrace) or fix its owner`;
     }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKey } from "../../src/auth/api-key-format.ts";
-import { SQLITE_FILE_NAME } from "../../src/app.ts";
+import { SQLITE_FILE_NAME } from "../../src/storage/sqlite/data-file.ts";
 import type { HttpServers } from "../../src/http/server.ts";
 import { FuzzTarget } from "./fuzz-harness.ts";
 import type { FuzzContext } from "./hostile-input.ts";
