@@ -14,6 +14,7 @@ import type {
   Store,
   SubscriptionRecord,
   TopicRecord,
+  WriteHealth,
 } from "../storage/store.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
 import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
@@ -31,6 +32,14 @@ export interface ReceiveRequest {
   waitSeconds: number;
 }
 
+/** What health checks may ask of the database, so that no route reaches the store itself. */
+export interface DatabaseProbe {
+  readonly driver: Store["dialect"];
+  ping(): Promise<void>;
+  writeHealth(): Promise<WriteHealth>;
+  holdsLeadership(): Promise<boolean>;
+}
+
 export type QueueView = QueueRecord & { stats: QueueStats };
 
 /** The broker's use-cases over a store. HTTP handlers and the CLI call these; nothing here sees SQL. */
@@ -40,6 +49,7 @@ export class Broker {
    * several instances on one database, another instance's consumers keep theirs.
    */
   readonly instanceId = randomUUID();
+  readonly database: DatabaseProbe;
   private readonly waiters = new Waiters();
   private draining = false;
 
@@ -51,6 +61,12 @@ export class Broker {
     private readonly clock: () => number = () => store.now(),
     private readonly observer: BrokerObserver = NO_OBSERVER,
   ) {
+    this.database = {
+      driver: store.dialect,
+      ping: () => store.ping(),
+      writeHealth: () => store.writeHealth(),
+      holdsLeadership: () => store.holdsLeadership(),
+    };
     // Wake-ups come through the store, so a publish on another instance wakes receivers here.
     this.unsubscribe = store.notifier.subscribe((queue, count) => this.waiters.notify(queue, count));
   }

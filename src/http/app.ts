@@ -21,7 +21,7 @@ export interface RouteTableOptions {
 
 /** The health routes alone, for the metrics listener. */
 export function healthRouteTable(options: Pick<RouteTableOptions, "broker" | "lifecycle" | "version">) {
-  return healthRoutes(options.broker.store, options.lifecycle, options.version);
+  return healthRoutes(options.broker.database, options.lifecycle, options.version);
 }
 
 /** The v1 API's route table; each route carries its schemas, access rule and handler. */

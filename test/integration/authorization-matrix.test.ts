@@ -15,7 +15,7 @@ import { startApp, type RunningApp } from "../helpers/start-app.ts";
 // declares, so a new route is covered without editing this file.
 
 const ROUTES: readonly RouteDefinition[] = routeTable({
-  broker: { store: null } as never,
+  broker: { database: null } as never,
   lifecycle: null as never,
   version: "test",
   docs: false,

@@ -3,6 +3,7 @@ import { openTestStore } from "../../../test/helpers/test-store.ts";
 import { createLogger } from "../../observability/logger.ts";
 import { PeriodicService } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
+import { Broker } from "../../broker/broker.ts";
 import { Router } from "../router.ts";
 import { healthRoutes, type Phase } from "./health.ts";
 
@@ -25,7 +26,9 @@ test("readiness needs the ready phase, the database and every background service
     quiet,
     0,
   );
-  const router = new Router(healthRoutes(store, { phase: () => phase, services: () => [sweeper, failing] }, "test"));
+  const router = new Router(
+    healthRoutes(new Broker(store).database, { phase: () => phase, services: () => [sweeper, failing] }, "test"),
+  );
   const get = async (path: string) => {
     const match = router.match("GET", path);
     if (match.kind !== "route") throw new Error(`no health route ${path}`);

@@ -1,6 +1,6 @@
 import { defineRoute, json } from "../route.ts";
 import type { Service } from "../../services/service.ts";
-import type { Store } from "../../storage/store.ts";
+import type { DatabaseProbe } from "../../broker/broker.ts";
 import { HealthDetail, Live, Readiness } from "../response-schemas.ts";
 
 const TAG = "health";
@@ -13,9 +13,9 @@ export interface Lifecycle {
   services(): readonly Service[];
 }
 
-async function databaseCheck(store: Store): Promise<{ ok: boolean; error?: string }> {
+async function databaseCheck(database: DatabaseProbe): Promise<{ ok: boolean; error?: string }> {
   try {
-    await store.ping();
+    await database.ping();
     return { ok: true };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
@@ -34,10 +34,10 @@ function serviceChecks(lifecycle: Lifecycle) {
  * Ready means: started and not draining, the database answers and accepts writes (a full disk
  * sends traffic elsewhere), and every background service runs.
  */
-async function readiness(store: Store, lifecycle: Lifecycle) {
+async function readiness(probe: DatabaseProbe, lifecycle: Lifecycle) {
   const phase = lifecycle.phase();
-  const database = await databaseCheck(store);
-  const writes = database.ok ? await store.writeHealth() : null;
+  const database = await databaseCheck(probe);
+  const writes = database.ok ? await probe.writeHealth() : null;
   const services = serviceChecks(lifecycle);
   const stopped = services.filter((s) => !s.running).map((s) => s.name);
   const status =
@@ -53,7 +53,7 @@ async function readiness(store: Store, lifecycle: Lifecycle) {
   return { ready: status === "ready", status, phase, database: { ...database, writes }, services, stopped };
 }
 
-export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string) {
+export function healthRoutes(probe: DatabaseProbe, lifecycle: Lifecycle, version: string) {
   const PUBLIC = { public: true } as const;
   return [
     defineRoute({
@@ -79,7 +79,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
         503: { description: "not ready; status says why", schema: Readiness },
       },
       handle: async () => {
-        const { ready, status, stopped } = await readiness(store, lifecycle);
+        const { ready, status, stopped } = await readiness(probe, lifecycle);
         return json(status === "services_stopped" ? { status, stopped } : { status }, ready ? 200 : 503);
       },
     }),
@@ -95,7 +95,7 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
         503: { description: "not ready; status says why", schema: HealthDetail },
       },
       handle: async () => {
-        const { ready, status, phase, database, services } = await readiness(store, lifecycle);
+        const { ready, status, phase, database, services } = await readiness(probe, lifecycle);
         return json(
           {
             status,
@@ -103,8 +103,8 @@ export function healthRoutes(store: Store, lifecycle: Lifecycle, version: string
             ready,
             phase,
             version,
-            leader: await store.holdsLeadership(),
-            checks: { database: { driver: store.dialect, ...database }, services },
+            leader: await probe.holdsLeadership(),
+            checks: { database: { driver: probe.driver, ...database }, services },
           },
           ready ? 200 : 503,
         );
