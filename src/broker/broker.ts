@@ -11,11 +11,11 @@ import type {
   FanOutResult,
   HeaderFilter,
   QueueRecord,
-  Store,
   SubscriptionRecord,
   TopicRecord,
   WriteHealth,
-} from "../storage/store.ts";
+} from "../domain/records.ts";
+import type { Store } from "../storage/store.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
 import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
 import { Waiters } from "./waiters.ts";

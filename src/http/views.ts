@@ -1,6 +1,6 @@
 import type { LeasedMessage, MessageRecord } from "../domain/message.ts";
 import type { QueueView } from "../broker/broker.ts";
-import type { SubscriptionRecord, TopicRecord } from "../storage/store.ts";
+import type { SubscriptionRecord, TopicRecord } from "../domain/records.ts";
 
 // Domain objects as the v1 API shows them: ISO times, bodies decoded, secrets never echoed.
 

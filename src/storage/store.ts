@@ -6,18 +6,30 @@ import type {
   PublishResult,
   QueueStats,
 } from "../domain/message.ts";
-import type { QueueSettings, QueueSettingsPatch } from "../domain/queue-settings.ts";
+import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
+
+export type {
+  DeadLetterPage,
+  FanOutResult,
+  HeaderFilter,
+  QueueRecord,
+  SubscriptionRecord,
+  TopicRecord,
+  WriteHealth,
+} from "../domain/records.ts";
+import type {
+  DeadLetterPage,
+  FanOutResult,
+  HeaderFilter,
+  QueueRecord,
+  SubscriptionRecord,
+  TopicRecord,
+  WriteHealth,
+} from "../domain/records.ts";
 
 // The storage contract, split by aggregate. Broker logic talks only to these interfaces;
 // each driver owns its SQL and migrations. Every method takes `now` (epoch ms) from the
 // caller so that time is one consistent value per operation and tests can move it.
-
-export interface QueueRecord {
-  name: string;
-  settings: QueueSettings;
-  createdAt: number;
-  updatedAt: number;
-}
 
 export interface QueueStore {
   /** Creates the queue with defaults plus `patch`, or applies `patch` to an existing one. */
@@ -88,40 +100,11 @@ export interface MessageStore {
   get(queue: string, id: string, now: number): Promise<MessageRecord | null>;
 }
 
-export interface DeadLetterPage {
-  messages: MessageRecord[];
-  /** Pass back as `after` to read the next page; null at the end. */
-  nextCursor: string | null;
-}
-
 export interface DeadLetterStore {
   list(queue: string, after: string | null, limit: number, now: number): Promise<DeadLetterPage>;
   /** Makes dead messages ready again with attempts reset; returns how many moved. */
   redrive(queue: string, ids: string[] | "all", now: number): Promise<number>;
   purge(queue: string): Promise<number>;
-}
-
-export interface TopicRecord {
-  name: string;
-  createdAt: number;
-}
-
-/** Every listed header must be present with one of its listed values. */
-export type HeaderFilter = Record<string, string[]>;
-
-export interface SubscriptionRecord {
-  topic: string;
-  name: string;
-  queue: string;
-  filter: HeaderFilter | null;
-  createdAt: number;
-}
-
-export interface FanOutResult {
-  queue: string;
-  subscription: string;
-  id: string;
-  duplicate: boolean;
 }
 
 export interface TopicStore {
@@ -203,10 +186,3 @@ export interface Store {
   writeHealth(): Promise<WriteHealth>;
   close(): Promise<void>;
 }
-
-export type WriteHealth = { writable: true } | { writable: false; reason: "disk_full" | "read_only"; since: number };
-
-/** The same contract with plain return values, for drivers that run synchronously (SQLite's writer thread). */
-export type Synchronous<T> = {
-  [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never;
-};

@@ -1,5 +1,6 @@
 import { decodeSeqCursor as decodeCursor, encodeSeqCursor as encodeCursor } from "../seq-cursor.ts";
-import type { DeadLetterPage, DeadLetterStore, Synchronous } from "../store.ts";
+import type { DeadLetterPage, DeadLetterStore } from "../store.ts";
+import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { MessageLifecycle } from "./lifecycle.ts";
 import { toMessageRecord, type MessageRow } from "../message-row.ts";

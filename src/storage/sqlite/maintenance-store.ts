@@ -1,4 +1,5 @@
-import type { MaintenanceStore, Synchronous, TransitionCount } from "../store.ts";
+import type { MaintenanceStore, TransitionCount } from "../store.ts";
+import type { Synchronous } from "./synchronous.ts";
 import { toQueueRecord, type SqliteContext } from "./context.ts";
 import * as schema from "./schema.ts";
 import type { MessageLifecycle } from "./lifecycle.ts";

@@ -10,7 +10,8 @@ import {
 } from "../../domain/message.ts";
 import { decodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
 import { toLeasedMessage, toMessageRecord, type MessageRow } from "../message-row.ts";
-import type { ExtendItem, MessageStore, NackItem, Synchronous } from "../store.ts";
+import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
+import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
 

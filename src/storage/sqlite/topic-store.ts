@@ -3,7 +3,8 @@ import { fanOutNotAllowed, queueNotFound, topicNotFound } from "../../domain/err
 import { matchesFilter } from "../../domain/header-filter.ts";
 import { QueuePatterns } from "../../domain/name-patterns.ts";
 import type { NewMessage } from "../../domain/message.ts";
-import type { FanOutResult, HeaderFilter, SubscriptionRecord, Synchronous, TopicRecord, TopicStore } from "../store.ts";
+import type { FanOutResult, HeaderFilter, SubscriptionRecord, TopicRecord, TopicStore } from "../store.ts";
+import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import * as schema from "./schema.ts";
