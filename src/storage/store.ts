@@ -8,15 +8,7 @@ import type {
 } from "../domain/message.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
 
-export type {
-  DeadLetterPage,
-  FanOutResult,
-  HeaderFilter,
-  QueueRecord,
-  SubscriptionRecord,
-  TopicRecord,
-  WriteHealth,
-} from "../domain/records.ts";
+export type * from "../domain/records.ts";
 import type {
   DeadLetterPage,
   FanOutResult,
