@@ -3,7 +3,7 @@ import { MessageState } from "../../domain/message.ts";
 import { backoffDelayMs } from "../../domain/retry-policy.ts";
 import type { QueueRecord } from "../store.ts";
 import { num, rows, type PgDatabase, type Tx } from "./db.ts";
-import { adjustLiveCount, findQueue } from "./rows.ts";
+import { adjustLiveCount, queueLookup } from "./rows.ts";
 
 /** The columns every state transition needs about a leased message. */
 export interface LeasedRow {
@@ -101,11 +101,10 @@ export async function releaseExpired(tx: Tx, queue: string | null, now: number, 
            WHERE state = 1 AND lease_expires_at <= ${now} AND queue = ${queue}
            ORDER BY lease_expires_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`
   ) as Array<Record<string, unknown>>;
-  const records = new Map<string, QueueRecord | null>();
+  const queueOf = queueLookup(tx.sql);
   for (const raw of rows) {
     const row = toLeasedRow(raw);
-    if (!records.has(row.queue)) records.set(row.queue, await findQueue(tx.sql, row.queue));
-    const record = records.get(row.queue);
+    const record = await queueOf(row.queue);
     if (!record) continue;
     tx.count(row.queue, "expired");
     // The attempt failed when the lease ran out, not when we noticed: back off from then.

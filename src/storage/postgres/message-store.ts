@@ -4,7 +4,7 @@ import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
 import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
 import { toLeasedMessage, toMessageRecord } from "../message-row.ts";
-import type { ExtendItem, MessageStore, NackItem, QueueRecord } from "../store.ts";
+import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import {
   failAttempt,
@@ -16,7 +16,7 @@ import {
 } from "./lifecycle.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
-import { findQueue, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
+import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
 const EXPIRED_LEASES_PER_RECEIVE = 1000;
@@ -155,11 +155,10 @@ export class PgMessageStore implements MessageStore {
         SELECT seq, queue, attempts, group_id FROM messages
          WHERE state = 1 AND lease_owner = ${owner} AND lease_expires_at > ${now}
          ORDER BY seq FOR UPDATE`) as Array<Record<string, unknown>>;
-      const records = new Map<string, QueueRecord | null>();
+      const queueOf = queueLookup(tx.sql);
       for (const raw of rows) {
         const row = toLeasedRow(raw);
-        if (!records.has(row.queue)) records.set(row.queue, await findQueue(tx.sql, row.queue));
-        const record = records.get(row.queue);
+        const record = await queueOf(row.queue);
         if (!record) continue;
         await failAttempt(
           tx,

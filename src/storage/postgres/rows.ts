@@ -50,6 +50,19 @@ export async function findQueue(sql: SQL, name: string): Promise<QueueRecord | n
   return row ? toQueueRecord(row) : null;
 }
 
+/** findQueue, asking once per queue: for loops over rows of several queues in one transaction. */
+export function queueLookup(sql: SQL): (name: string) => Promise<QueueRecord | null> {
+  const seen = new Map<string, Promise<QueueRecord | null>>();
+  return (name) => {
+    let record = seen.get(name);
+    if (!record) {
+      record = findQueue(sql, name);
+      seen.set(name, record);
+    }
+    return record;
+  };
+}
+
 export async function requireQueue(sql: SQL, name: string): Promise<QueueRecord> {
   const queue = await findQueue(sql, name);
   if (!queue) throw queueNotFound(name);
