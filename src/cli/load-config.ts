@@ -1,3 +1,4 @@
+import { keysFileProblems } from "../auth/keys-file-check.ts";
 import { ConfigError, loadConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { checkStartup, type StartupCheck } from "../config/start-checks.ts";
@@ -10,10 +11,16 @@ export function configFor(context: CommandContext): Config | null {
 
 /**
  * What `serve` and `check-config` both use, so that check-config refuses exactly what serve
- * would refuse at start: the configuration, plus the start-time checks (see checkStartup).
+ * would refuse at start: the configuration, the start-time checks (see checkStartup) and the API
+ * keys file's content.
  */
 export function startupFor(context: CommandContext): StartupCheck | null {
-  return reported(context, () => checkStartup({ env: context.env, flags: context.args.flags }));
+  return reported(context, () => {
+    const startup = checkStartup({ env: context.env, flags: context.args.flags });
+    const problems = keysFileProblems(startup.config);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return startup;
+  });
 }
 
 function reported<T>(context: CommandContext, load: () => T): T | null {

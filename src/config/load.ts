@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isLoopbackHost } from "../net/ip.ts";
-import { parseKeysFile } from "../auth/api-key-format.ts";
 import { formatHostPort, type HostPort } from "./parsers.ts";
 import { SETTINGS, type Config, type SettingKey } from "./schema.ts";
 
@@ -81,13 +80,13 @@ export function loadConfig(sources: ConfigSources): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   const checked = config as Config;
-  problems.push(...crossChecks(checked, readFile));
+  problems.push(...crossChecks(checked));
   if (problems.length > 0) throw new ConfigError(problems);
   return checked;
 }
 
-/** Rules that involve several settings, or the content of a file a setting names. */
-function crossChecks(config: Config, readFile: (path: string) => string): string[] {
+/** Rules that involve several settings. */
+function crossChecks(config: Config): string[] {
   const problems: string[] = [];
   if (config.auth === "none" && config.mode !== "worker" && !isLoopbackHost(config.listen.host)) {
     problems.push(
@@ -95,16 +94,12 @@ function crossChecks(config: Config, readFile: (path: string) => string): string
     );
   }
   if (config.auth === "api-key") {
+    // The file's content is the authenticator's to judge (src/auth/keys-file-check.ts): config
+    // only knows that a file must be named.
     if (config.apiKeysFile === null) {
       problems.push(
         "MILLRACE_API_KEYS_FILE: is required with MILLRACE_AUTH=api-key; create keys with `millrace keys create`",
       );
-    } else {
-      try {
-        parseKeysFile(readFile(config.apiKeysFile));
-      } catch (error) {
-        problems.push(`MILLRACE_API_KEYS_FILE: ${config.apiKeysFile}: ${(error as Error).message}`);
-      }
     }
   }
   if (config.auth === "jwt") {
