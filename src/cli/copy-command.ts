@@ -8,6 +8,7 @@ import { databaseInUse } from "../storage/sqlite/backup.ts";
 import { CopySourceError, SqliteCopyReader } from "../storage/sqlite/copy-reader.ts";
 import { EXIT, UnavailableError, UsageError } from "./args.ts";
 import type { Command, CommandContext } from "./command.ts";
+import { describeTlsFailure } from "../storage/postgres/tls.ts";
 import { CopyProgress } from "./copy-progress.ts";
 import { configFor } from "./load-config.ts";
 
@@ -21,7 +22,7 @@ const CONNECT_TIMEOUT_SECONDS = 10;
 export const copyCommand: Command = {
   name: "copy",
   summary: "copy a stopped SQLite broker's data into PostgreSQL (moving from one VM to a fleet)",
-  help: `usage: millrace copy --from <sqlite file> [--to <postgres url>] [${NON_EMPTY_FLAG}] [--batch-size N]
+  help: `usage: millrace copy --from <sqlite file> [--to <postgres url>] [--database-ca-file FILE] [${NON_EMPTY_FLAG}] [--batch-size N]
 
 Copies everything a SQLite broker holds into a PostgreSQL database: queues with their settings,
 topics, subscriptions with their filters, dedup keys still in force, and every message in every
@@ -36,6 +37,9 @@ and exits ${EXIT.tempfail} while a server holds it. It never changes the databas
   --from FILE        the SQLite database, e.g. /var/lib/millrace/millrace.db
   --to URL           postgres://user:password@host:5432/db; default MILLRACE_DATABASE_URL (or its
                      _FILE or systemd credential), which keeps the password off the command line
+  --database-ca-file FILE
+                     the CA of the target's TLS certificate, for a URL with sslmode=verify-full;
+                     default MILLRACE_DATABASE_CA_FILE, as for the server
   ${NON_EMPTY_FLAG}   copy into a database that already holds data. Queues, topics and
                      subscriptions it has are kept as they are; a message id it has makes the copy
                      fail before any message is written (ids are never duplicated). Stop the
@@ -64,11 +68,13 @@ process, 75 a server holds the source's data directory.`,
       throw new UsageError(`--batch-size "${flags["--batch-size"]}" is not a whole number from 1 to 100000`);
     }
     let target = flags["--to"];
+    let caFile = flags["--database-ca-file"] ?? context.env.MILLRACE_DATABASE_CA_FILE ?? null;
     if (target === undefined) {
       const config = configFor(context);
       if (!config) return EXIT.config;
       if (config.databaseUrl === null) throw new UsageError("missing --to <postgres url> (or MILLRACE_DATABASE_URL)");
       target = config.databaseUrl;
+      caFile = flags["--database-ca-file"] ?? config.databaseCaFile;
     }
     if (!/^postgres(ql)?:\/\//.test(target)) {
       throw new UsageError(`--to must be a postgres:// URL, not "${redact(target)}"`);
@@ -96,7 +102,7 @@ process, 75 a server holds the source's data directory.`,
         );
         return EXIT.unavailable;
       }
-      return await copy(context, source, target, batchSize, flags[NON_EMPTY_FLAG] === "true");
+      return await copy(context, source, { url: target, caFile }, batchSize, flags[NON_EMPTY_FLAG] === "true");
     } catch (error) {
       if (error instanceof CopySourceError || error instanceof DuplicateMessageIdError) {
         context.err(`millrace copy: ${error.message}`);
@@ -112,16 +118,19 @@ process, 75 a server holds the source's data directory.`,
 async function copy(
   context: CommandContext,
   source: string,
-  target: string,
+  target: { url: string; caFile: string | null },
   batchSize: number,
   intoNonEmpty: boolean,
 ): Promise<number> {
   const started = performance.now();
   const reader = SqliteCopyReader.open(source);
   try {
-    const opened = await PgBulkWriter.open(target, CONNECT_TIMEOUT_SECONDS).catch((error: unknown) => {
-      throw new UnavailableError(`cannot open the target ${redact(target)}: ${(error as Error).message}`);
-    });
+    const opened = await PgBulkWriter.open(target.url, target.caFile, CONNECT_TIMEOUT_SECONDS).catch(
+      (error: unknown) => {
+        const why = describeTlsFailure(error) ?? (error as Error).message;
+        throw new UnavailableError(`cannot open the target ${redact(target.url)}: ${why}`);
+      },
+    );
     const writer = opened.writer;
     let partial = false;
     try {
@@ -130,7 +139,7 @@ async function copy(
       const nonEmpty = Object.values(held).some((n) => n > 0);
       if (nonEmpty && !intoNonEmpty) {
         context.err(
-          `millrace copy: the target ${redact(target)} is not empty (${held.queues} queues, ${held.topics} topics, ` +
+          `millrace copy: the target ${redact(target.url)} is not empty (${held.queues} queues, ${held.topics} topics, ` +
             `${held.messages} messages); nothing was copied. Copy into a fresh database, or pass ${NON_EMPTY_FLAG} to merge into it.`,
         );
         return EXIT.failure;
@@ -175,7 +184,7 @@ async function copy(
         `copied ${queues.inserted} queues${kept(queues.kept)}, ${topics.inserted} topics${kept(topics.kept)}, ` +
           `${subscriptions.inserted} subscriptions${kept(subscriptions.kept)}, ${dedupKeys} dedup keys and ${total} messages ` +
           `(${states.ready} ready, ${states.delayed} delayed, ${states.leased} leased, ${states.grouped} grouped, ${states.dead} dead) ` +
-          `from ${source} to ${redact(target)} in ${seconds} s`,
+          `from ${source} to ${redact(target.url)} in ${seconds} s`,
       );
       if (writer.replacedNul > 0) {
         context.err(

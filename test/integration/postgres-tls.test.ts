@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openStore } from "../../src/storage/open-store.ts";
 import { PostgresStore } from "../../src/storage/postgres/postgres-store.ts";
 import { PrivatePostgres } from "../helpers/private-postgres.ts";
 import { runCli, startServer } from "../helpers/spawn-serve.ts";
@@ -170,6 +171,27 @@ describe("TLS to PostgreSQL", () => {
     });
     expect(migrated.code).toBe(69);
     expect(migrated.stderr).toContain("certificate does not name the host in MILLRACE_DATABASE_URL");
+  }, 60_000);
+
+  test("millrace copy verifies the target with the CA file too: the right CA copies, another is refused", async () => {
+    const sourceDir = join(dir, "copy-source");
+    mkdirSync(sourceDir);
+    const { store } = await openStore({ databaseUrl: null, sqlitePath: join(sourceDir, "millrace.db") });
+    await store.queues.put("moved", {}, Date.now());
+    await store.close();
+    const admin = new SQL({ url: tlsServer.url(), max: 1 });
+    await admin`CREATE DATABASE copy_target`;
+    await admin.close();
+    const target = `postgres://postgres@localhost:${tlsServer.port}/copy_target?sslmode=verify-full`;
+    const from = join(sourceDir, "millrace.db");
+
+    const refused = await runCli(["copy", "--from", from, "--to", target, "--database-ca-file", wrongCaFile]);
+    expect(refused.code).toBe(69);
+    expect(refused.stderr).toContain("certificate is not trusted");
+    // The CA may also come from the server's own variable, as in the env file on a VM.
+    const copied = await runCli(["copy", "--from", from, "--to", target], { MILLRACE_DATABASE_CA_FILE: caFile });
+    expect({ code: copied.code, stderr: copied.stderr }).toMatchObject({ code: 0 });
+    expect(copied.stdout).toContain("1 queue");
   }, 60_000);
 
   test("sslmode=require against a server without TLS is refused, not sent in plain text", async () => {

@@ -2,6 +2,7 @@ import { SQL } from "bun";
 import type { CopyDedupKeyRow, CopyMessageRow, CopyQueueRow, CopySubscriptionRow, CopyTopicRow } from "../copy-rows.ts";
 import { num, rows } from "./db.ts";
 import { migratePostgres } from "./migrate.ts";
+import { clientTls } from "./tls.ts";
 
 /** A message id the target already holds: copying it would make two messages of one id. */
 export class DuplicateMessageIdError extends Error {
@@ -54,11 +55,13 @@ export class PgBulkWriter {
   /** Connects (one connection: the writes are sequential) and applies the driver's migrations. */
   static async open(
     url: string,
+    caFile: string | null,
     connectTimeoutSeconds: number,
   ): Promise<{ writer: PgBulkWriter; migrations: string[] }> {
     // No statement timeout: a batch on a slow disk may take long, and nobody is waiting on a request.
     const sql = new SQL({
       url,
+      ...clientTls(caFile),
       max: 1,
       connectionTimeout: connectTimeoutSeconds,
       connection: { statement_timeout: 0 },
