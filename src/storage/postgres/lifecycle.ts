@@ -1,6 +1,12 @@
 import type { SQL } from "bun";
 import { MessageState } from "../../domain/message.ts";
-import { backoffDelayMs } from "../../domain/retry-policy.ts";
+import {
+  expiredLease,
+  failedAttempt,
+  groupEntry,
+  LEASE_EXPIRED_ERROR,
+  type FailedAttempt,
+} from "../../domain/lifecycle-rules.ts";
 import type { QueueRecord } from "../store.ts";
 import { num, rows, type PgDatabase, type Tx } from "./db.ts";
 import { adjustLiveCount, queueLookup } from "./rows.ts";
@@ -37,11 +43,11 @@ export async function lockGroups(sql: SQL, queue: string, groups: Array<string |
 
 /** Entry state for a message joining `groupId` (group lock held): ready, or queued behind the group's live messages. */
 export async function entryState(sql: SQL, queue: string, groupId: string | null): Promise<0 | 3> {
-  if (groupId === null) return MessageState.ready;
-  const live = await rows(
-    sql`SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state <> 2 LIMIT 1`,
-  );
-  return live.length === 0 ? MessageState.ready : MessageState.queuedInGroup;
+  const live =
+    groupId !== null &&
+    (await rows(sql`SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state <> 2 LIMIT 1`))
+      .length > 0;
+  return MessageState[groupEntry(groupId, live)];
 }
 
 /** Lets the oldest message waiting in the group become ready, if no other one is ready or leased. */
@@ -54,11 +60,7 @@ export async function promoteGroup(sql: SQL, queue: string, groupId: string): Pr
        AND NOT EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state IN (0, 1))`;
 }
 
-/**
- * One failed attempt, as of `failedAt` (the row is locked by the caller): dead-letters the message
- * when attempts are exhausted, otherwise makes it ready again after `delayMs`, or after the
- * queue's backoff when that is null.
- */
+/** One failed attempt, as of `failedAt` (the row is locked by the caller); `failedAttempt` decides where it leaves the message. */
 export async function failAttempt(
   tx: Tx,
   row: LeasedRow,
@@ -67,23 +69,35 @@ export async function failAttempt(
   delayMs: number | null,
   failedAt: number,
 ): Promise<"dead" | "retry"> {
-  if (row.attempts >= queue.settings.maxAttempts) {
+  return applyFailure(tx, row, failedAttempt(row.attempts, queue.settings, delayMs, failedAt), error);
+}
+
+/** A locked leased row whose lease ran out; `expiredLease` decides where it goes. */
+export async function expireLease(tx: Tx, row: LeasedRow, queue: QueueRecord, leaseExpiresAt: number) {
+  tx.count(row.queue, "expired");
+  return applyFailure(tx, row, expiredLease(row.attempts, queue.settings, leaseExpiresAt), LEASE_EXPIRED_ERROR);
+}
+
+async function applyFailure(
+  tx: Tx,
+  row: LeasedRow,
+  outcome: FailedAttempt,
+  error: string | null,
+): Promise<"dead" | "retry"> {
+  if (outcome.to === "dead") {
     await tx.sql`
-      UPDATE messages SET state = 2, dead_at = ${failedAt}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
+      UPDATE messages SET state = 2, dead_at = ${outcome.deadAt}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
        WHERE seq = ${row.seq}`;
     await adjustLiveCount(tx.sql, row.queue, -1);
     tx.count(row.queue, "deadLettered");
     if (row.group_id !== null) await promoteGroup(tx.sql, row.queue, row.group_id);
     return "dead";
   }
-  const delay = delayMs ?? backoffDelayMs(queue.settings.backoff, row.attempts);
   await tx.sql`
-    UPDATE messages SET state = 0, available_at = ${failedAt + delay}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
+    UPDATE messages SET state = 0, available_at = ${outcome.availableAt}, lease_expires_at = NULL, last_error = COALESCE(${error}::text, last_error)
      WHERE seq = ${row.seq}`;
   return "retry";
 }
-
-export const LEASE_EXPIRED_ERROR = "lease expired before the consumer acked or nacked it";
 
 /**
  * Expired leases of one queue (or all, when `queue` is null) fail as of their expiry. Rows another
@@ -105,10 +119,7 @@ export async function releaseExpired(tx: Tx, queue: string | null, now: number, 
   for (const raw of rows) {
     const row = toLeasedRow(raw);
     const record = await queueOf(row.queue);
-    if (!record) continue;
-    tx.count(row.queue, "expired");
-    // The attempt failed when the lease ran out, not when we noticed: back off from then.
-    await failAttempt(tx, row, record, LEASE_EXPIRED_ERROR, null, num(raw.lease_expires_at));
+    if (record) await expireLease(tx, row, record, num(raw.lease_expires_at));
   }
   return rows.length;
 }

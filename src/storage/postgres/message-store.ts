@@ -1,3 +1,4 @@
+import { OWNER_SHUT_DOWN_ERROR } from "../../domain/lifecycle-rules.ts";
 import { queueNotFound } from "../../domain/errors.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
@@ -6,14 +7,7 @@ import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches, newLeaseTokens } f
 import { toLeasedMessage, toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
-import {
-  failAttempt,
-  LEASE_EXPIRED_ERROR,
-  promoteGroup,
-  releaseExpired,
-  toLeasedRow,
-  type LeasedRow,
-} from "./lifecycle.ts";
+import { failAttempt, expireLease, promoteGroup, releaseExpired, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
 import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
@@ -160,14 +154,7 @@ export class PgMessageStore implements MessageStore {
         const row = toLeasedRow(raw);
         const record = await queueOf(row.queue);
         if (!record) continue;
-        await failAttempt(
-          tx,
-          row,
-          record,
-          "the broker instance holding the lease shut down before it was acked",
-          0,
-          now,
-        );
+        await failAttempt(tx, row, record, OWNER_SHUT_DOWN_ERROR, 0, now);
       }
       return rows.length;
     });
@@ -190,8 +177,7 @@ export class PgMessageStore implements MessageStore {
         >;
         const record = locked ? await findQueue(tx.sql, queue) : null;
         if (!locked || !record) return;
-        tx.count(queue, "expired");
-        await failAttempt(tx, toLeasedRow(locked), record, LEASE_EXPIRED_ERROR, null, num(locked.lease_expires_at));
+        await expireLease(tx, toLeasedRow(locked), record, num(locked.lease_expires_at));
       });
       const settled = await select();
       return settled ? toMessageRecord(toMessageRow(settled), now) : null;

@@ -1,4 +1,11 @@
-import { backoffDelayMs } from "../../domain/retry-policy.ts";
+import {
+  expiredLease,
+  failedAttempt,
+  groupEntry,
+  LEASE_EXPIRED_ERROR,
+  type FailedAttempt,
+} from "../../domain/lifecycle-rules.ts";
+import { MessageState } from "../../domain/message.ts";
 import type { QueueRecord } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 
@@ -18,10 +25,7 @@ export interface LeasedRow {
 export class MessageLifecycle {
   constructor(private readonly ctx: SqliteContext) {}
 
-  /**
-   * One failed attempt, as of `failedAt`: dead-letters the message when attempts are exhausted,
-   * otherwise makes it ready again after `delayMs`, or after the queue's backoff when that is null.
-   */
+  /** One failed attempt, as of `failedAt`; `failedAttempt` decides where it leaves the message. */
   fail(
     row: LeasedRow,
     queue: QueueRecord,
@@ -29,23 +33,26 @@ export class MessageLifecycle {
     delayMs: number | null,
     failedAt: number,
   ): "dead" | "retry" {
-    if (row.attempts >= queue.settings.maxAttempts) {
+    return this.apply(row, failedAttempt(row.attempts, queue.settings, delayMs, failedAt), error);
+  }
+
+  private apply(row: LeasedRow, outcome: FailedAttempt, error: string | null): "dead" | "retry" {
+    if (outcome.to === "dead") {
       this.ctx.db
         .query(
           "UPDATE messages SET state = 2, dead_at = ?, lease_expires_at = NULL, last_error = COALESCE(?, last_error) WHERE seq = ?",
         )
-        .run(failedAt, error, row.seq);
+        .run(outcome.deadAt, error, row.seq);
       this.ctx.adjustLiveCount(row.queue, -1);
       this.ctx.countTransition(row.queue, "deadLettered");
       if (row.group_id !== null) this.promoteGroup(row.queue, row.group_id);
       return "dead";
     }
-    const delay = delayMs ?? backoffDelayMs(queue.settings.backoff, row.attempts);
     this.ctx.db
       .query(
         "UPDATE messages SET state = 0, available_at = ?, lease_expires_at = NULL, last_error = COALESCE(?, last_error) WHERE seq = ?",
       )
-      .run(failedAt + delay, error, row.seq);
+      .run(outcome.availableAt, error, row.seq);
     return "retry";
   }
 
@@ -71,11 +78,12 @@ export class MessageLifecycle {
 
   /** Entry state for a message joining `groupId` now: ready, or queued behind the group's live messages. */
   entryState(queue: string, groupId: string | null): 0 | 3 {
-    if (groupId === null) return 0;
-    const live = this.ctx.db
-      .query("SELECT 1 FROM messages WHERE queue = ? AND group_id = ? AND state <> 2 LIMIT 1")
-      .get(queue, groupId);
-    return live === null ? 0 : 3;
+    const live =
+      groupId !== null &&
+      this.ctx.db
+        .query("SELECT 1 FROM messages WHERE queue = ? AND group_id = ? AND state <> 2 LIMIT 1")
+        .get(queue, groupId) !== null;
+    return MessageState[groupEntry(groupId, live)];
   }
 
   /** One lease that ran out: a failed attempt as of its expiry, counted for metrics. */
@@ -83,8 +91,7 @@ export class MessageLifecycle {
     const record = this.ctx.findQueue(row.queue);
     if (!record) return;
     this.ctx.countTransition(row.queue, "expired");
-    // The attempt failed when the lease ran out, not when we noticed: back off from then.
-    this.fail(row, record, "lease expired before the consumer acked or nacked it", null, row.lease_expires_at);
+    this.apply(row, expiredLease(row.attempts, record.settings, row.lease_expires_at), LEASE_EXPIRED_ERROR);
   }
 
   /** Expired leases of one queue (or all, when `queue` is null) fail with a lease-expiry error. */

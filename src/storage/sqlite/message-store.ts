@@ -1,3 +1,4 @@
+import { OWNER_SHUT_DOWN_ERROR } from "../../domain/lifecycle-rules.ts";
 import { queueFull } from "../../domain/errors.ts";
 import { newMessageId } from "../../domain/ids.ts";
 import {
@@ -159,7 +160,7 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     for (const row of rows) {
       const record = this.ctx.findQueue(row.queue);
       if (!record) continue;
-      this.lifecycle.fail(row, record, "the broker instance holding the lease shut down before it was acked", 0, now);
+      this.lifecycle.fail(row, record, OWNER_SHUT_DOWN_ERROR, 0, now);
     }
     return rows.length;
   }
