@@ -10,6 +10,11 @@ import { PeriodicService, type Service } from "./service.ts";
  * costs the same for 10 or 10,000 queues. It also moves the store's transition counts
  * (expired leases, dead-lettered messages) into their counters, and drops the series of
  * queues that no longer exist.
+ *
+ * The gauges describe the shared database, not this instance, so only the instance holding the
+ * store's leadership exports them: a fleet of three would otherwise show every backlog three
+ * times to a `sum`. The others drop theirs; the counters stay per instance, as they count what
+ * each instance did.
  */
 export class StatsRefresher {
   /** What the gauges hold now, per queue; only changes are written (setting a labelled gauge hashes its labels). */
@@ -25,15 +30,15 @@ export class StatsRefresher {
 
   async refresh(): Promise<void> {
     const started = performance.now();
-    const [rows, transitions, queues] = await Promise.all([
-      this.store.queues.statsAll(this.clock()),
-      this.store.maintenance.takeTransitionCounts(),
-      this.store.queues.list(),
-    ]);
-    for (const t of transitions) {
+    for (const t of await this.store.maintenance.takeTransitionCounts()) {
       this.counters.messages("expired", t.queue, t.expired);
       this.counters.messages("dead_lettered", t.queue, t.deadLettered);
     }
+    if (!(await this.store.holdsLeadership())) {
+      this.forgetGauges();
+      return;
+    }
+    const [rows, queues] = await Promise.all([this.store.queues.statsAll(this.clock()), this.store.queues.list()]);
     const { queueMessages, queueOldestReadyAge, queueMaxMessages } = this.metrics;
     // The "near maxMessages" alert divides the backlog by this gauge.
     const limits = new Map(queues.map((queue) => [queue.name, queue.settings.maxMessages]));
@@ -55,12 +60,24 @@ export class StatsRefresher {
     }
     for (const queue of this.known.keys()) {
       if (current.has(queue)) continue;
-      for (const state of QUEUE_STATES) queueMessages.remove({ queue, state });
-      queueOldestReadyAge.remove({ queue });
+      this.removeQueueGauges(queue);
       this.counters.forget(queue);
     }
     this.known = current;
     this.metrics.statsRefreshDuration.set((performance.now() - started) / 1000);
+  }
+
+  private removeQueueGauges(queue: string): void {
+    for (const state of QUEUE_STATES) this.metrics.queueMessages.remove({ queue, state });
+    this.metrics.queueOldestReadyAge.remove({ queue });
+  }
+
+  /** Another instance leads (and exports the gauges) now. */
+  private forgetGauges(): void {
+    for (const queue of this.known.keys()) this.removeQueueGauges(queue);
+    for (const queue of this.knownLimits.keys()) this.metrics.queueMaxMessages.remove({ queue });
+    this.known = new Map();
+    this.knownLimits = new Map();
   }
 
   /** As a background service: first run right away, then every `intervalMs`. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli, startServer, type ServerProcess } from "../helpers/spawn-serve.ts";
+import { runCli, startServer, until, type ServerProcess } from "../helpers/spawn-serve.ts";
 import { createTestDatabase } from "../helpers/test-store.ts";
 
 // Two real servers on one PostgreSQL database stand for two VMs of a fleet: what one accepts, the
@@ -22,6 +22,7 @@ beforeAll(async () => {
         MILLRACE_DATABASE_URL: database.url,
         MILLRACE_DATA_DIR: join(dir, name),
         MILLRACE_DATABASE_POOL_SIZE: "4",
+        MILLRACE_STATS_INTERVAL_SECONDS: "1",
       }),
     );
   }
@@ -66,7 +67,30 @@ test("a message published to one instance is received from a long-poll on the ot
   expect((await call(a, "GET", `/v1/queues/orders/messages/${message!.id}`)).status).toBe(404);
 });
 
-test("both instances drain and exit 0 on SIGTERM", async () => {
+/** The queue's backlog gauge as this instance exports it, or null when it exports none. */
+async function backlogGauge(server: ServerProcess, queue: string): Promise<number | null> {
+  const text = await fetch(`${server.url}/metrics`).then((response) => response.text());
+  const line = text.split("\n").find((l) => l.startsWith(`millrace_queue_messages{queue="${queue}",state="ready"}`));
+  return line === undefined ? null : Number(line.split(" ").at(-1));
+}
+
+test("only the leader exports the per-queue gauges, so a sum over the fleet counts a backlog once", async () => {
+  const [a, b] = servers as [ServerProcess, ServerProcess];
+  await call(a, "PUT", "/v1/queues/gauged", {});
+  await call(a, "POST", "/v1/queues/gauged/messages", { messages: [{ body: 1 }, { body: 2 }] });
+  const leads = async (server: ServerProcess) => (await call(server, "GET", "/health")).body.leader === true;
+  expect(await until(async () => (await leads(a)) !== (await leads(b)))).toBe(true);
+  const [leader, follower] = (await leads(a)) ? [a, b] : [b, a];
+  expect(await until(async () => (await backlogGauge(leader, "gauged")) === 2)).toBe(true);
+  expect(await backlogGauge(follower, "gauged")).toBeNull();
+
+  // The leader goes away: the other takes the lead, and the gauges with it.
+  expect(await leader.stop()).toBe(0);
+  servers.splice(servers.indexOf(leader), 1);
+  expect(await until(async () => (await backlogGauge(follower, "gauged")) === 2)).toBe(true);
+}, 60_000);
+
+test("the remaining instances drain and exit 0 on SIGTERM", async () => {
   for (const server of servers.splice(0)) expect(await server.stop()).toBe(0);
 });
 
