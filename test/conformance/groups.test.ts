@@ -41,6 +41,34 @@ describe("ordering groups", () => {
     expect(a2!.id).toBe(published[1]!.id);
   });
 
+  test("when a group moves on (ack, or dead-lettering), the store wakes the queue's receivers", async () => {
+    const q = await newQueue(1);
+    await store.messages.publish(
+      q,
+      [message(1, { groupId: "g" }), message(2, { groupId: "g" }), message(3, { groupId: "g" })],
+      T0,
+    );
+    const wakeups: number[] = [];
+    const unsubscribe = store.notifier.subscribe((queue, count) => {
+      if (queue === q) wakeups.push(count);
+    });
+    try {
+      const [first] = await store.messages.lease(q, 10, 1000, T0);
+      await store.messages.ack(q, [first!.receipt], T0);
+      expect(wakeups).toEqual([1]);
+      // maxAttempts 1: the nack dead-letters the second, and the third is let in.
+      const [second] = await store.messages.lease(q, 10, 1000, T0);
+      await store.messages.nack(q, [{ receipt: second!.receipt, delayMs: null, error: "no" }], T0);
+      expect(wakeups).toEqual([1, 1]);
+      // The last one leaves nothing behind it to let in: no wake-up.
+      const [third] = await store.messages.lease(q, 10, 1000, T0);
+      await store.messages.ack(q, [third!.receipt], T0);
+      expect(wakeups).toEqual([1, 1]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   test("a message waiting to be retried blocks the rest of its group", async () => {
     const q = await newQueue();
     await store.messages.publish(q, [message(1, { groupId: "g" }), message(2, { groupId: "g" })], T0);

@@ -34,6 +34,8 @@ export class TransitionCounter {
 export interface Tx {
   readonly sql: SQL;
   count(queue: string, kind: "expired" | "deadLettered"): void;
+  /** `n` messages of `queue` became ready in a way no caller sees (an ordering group moved on); woken after the commit. */
+  becameReady(queue: string, n: number): void;
 }
 
 // Deadlock detected, serialization failure: PostgreSQL rolled the transaction back whole, so
@@ -45,16 +47,24 @@ export class PgDatabase {
   constructor(
     readonly sql: SQL,
     private readonly counter: TransitionCounter,
+    /** Wakes receivers of a queue on every instance (the store's notifier). */
+    private readonly wake: (queue: string, n: number) => void = () => undefined,
   ) {}
 
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const pending: Array<[string, "expired" | "deadLettered"]> = [];
+      const ready: Array<[string, number]> = [];
       try {
         const result = await this.sql.begin((sql) =>
-          work({ sql, count: (queue, kind) => pending.push([queue, kind]) }),
+          work({
+            sql,
+            count: (queue, kind) => pending.push([queue, kind]),
+            becameReady: (queue, n) => ready.push([queue, n]),
+          }),
         );
         for (const [queue, kind] of pending) this.counter.add(queue, kind);
+        for (const [queue, n] of ready) this.wake(queue, n);
         return result;
       } catch (error) {
         const sqlState = (error as { errno?: unknown }).errno;

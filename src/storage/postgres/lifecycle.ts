@@ -8,7 +8,7 @@ import {
   type FailedAttempt,
 } from "../../domain/lifecycle-rules.ts";
 import type { QueueRecord } from "../store.ts";
-import { num, rows, type PgDatabase, type Tx } from "./db.ts";
+import { affected, num, rows, type PgDatabase, type Tx } from "./db.ts";
 import { adjustLiveCount, queueLookup } from "./rows.ts";
 
 /** The columns every state transition needs about a leased message. */
@@ -51,13 +51,15 @@ export async function entryState(sql: SQL, queue: string, groupId: string | null
 }
 
 /** Lets the oldest message waiting in the group become ready, if no other one is ready or leased. */
-export async function promoteGroup(sql: SQL, queue: string, groupId: string): Promise<void> {
-  await lockGroups(sql, queue, [groupId]);
-  await sql`
+export async function promoteGroup(tx: Tx, queue: string, groupId: string): Promise<void> {
+  await lockGroups(tx.sql, queue, [groupId]);
+  const promoted = await affected(tx.sql`
     UPDATE messages SET state = 0
      WHERE seq = (SELECT seq FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state = 3
                    ORDER BY seq LIMIT 1)
-       AND NOT EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state IN (0, 1))`;
+       AND NOT EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND group_id = ${groupId} AND state IN (0, 1))`);
+  // A receiver waiting on this queue may take the group's next message now.
+  if (promoted > 0) tx.becameReady(queue, promoted);
 }
 
 /** One failed attempt, as of `failedAt` (the row is locked by the caller); `failedAttempt` decides where it leaves the message. */
@@ -90,7 +92,7 @@ async function applyFailure(
        WHERE seq = ${row.seq}`;
     await adjustLiveCount(tx.sql, row.queue, -1);
     tx.count(row.queue, "deadLettered");
-    if (row.group_id !== null) await promoteGroup(tx.sql, row.queue, row.group_id);
+    if (row.group_id !== null) await promoteGroup(tx, row.queue, row.group_id);
     return "dead";
   }
   await tx.sql`

@@ -87,7 +87,7 @@ export class PgMessageStore implements MessageStore {
           UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
            WHERE name = ${queue} AND max_messages > 0`;
         const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
-        for (const group of groups) await promoteGroup(tx.sql, queue, group);
+        for (const group of groups) await promoteGroup(tx, queue, group);
       }
       return held.map(outcome);
     });

@@ -50,8 +50,8 @@ export class PostgresStore implements Store {
     private readonly deadlineMs: number,
   ) {
     const counter = new TransitionCounter();
-    const db = new PgDatabase(sql, counter);
     this.notifier = new PgNotifier(sql);
+    const db = new PgDatabase(sql, counter, (queue, n) => this.notifier.notify(queue, n));
     this.queues = this.guarded(new PgQueueStore(db));
     this.messages = this.guarded(new PgMessageStore(db));
     this.deadLetters = this.guarded(new PgDeadLetterStore(db));

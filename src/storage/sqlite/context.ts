@@ -15,6 +15,8 @@ export class SqliteContext {
   readonly orm: BunSQLiteDatabase<typeof schema>;
   private readonly queueCache = new Map<string, QueueRecord>();
   private transitions = new Map<string, TransitionCount>();
+  /** Messages made ready where no caller sees it (an ordering group moved on), to wake receivers after COMMIT. */
+  private readyNotes: Array<[queue: string, count: number]> = [];
 
   constructor(readonly db: Database) {
     this.orm = drizzle(db, { schema });
@@ -53,6 +55,25 @@ export class SqliteContext {
       this.transitions.set(queue, counts);
     }
     counts[kind] += 1;
+  }
+
+  becameReady(queue: string, count: number): void {
+    if (count > 0) this.readyNotes.push([queue, count]);
+  }
+
+  /** Where the notes stand, so that an operation rolled back to its savepoint drops its own. */
+  readyMark(): number {
+    return this.readyNotes.length;
+  }
+
+  dropReadySince(mark: number): void {
+    this.readyNotes.length = mark;
+  }
+
+  takeReady(): Array<[queue: string, count: number]> {
+    const taken = this.readyNotes;
+    this.readyNotes = [];
+    return taken;
   }
 
   takeTransitions(): TransitionCount[] {

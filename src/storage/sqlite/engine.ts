@@ -31,9 +31,24 @@ export class SqliteEngine {
     this.db.query("SELECT 1").get();
   }
 
-  /** Called when a whole transaction was lost: nothing cached from it may survive. */
+  /** Called when a whole transaction was lost: nothing cached or noted from it may survive. */
   forgetCaches(): void {
     this.ctx.forgetAllQueues();
+    this.ctx.takeReady();
+  }
+
+  /** Ready-notes are kept per operation: one rolled back to its savepoint drops its own. */
+  readyMark(): number {
+    return this.ctx.readyMark();
+  }
+
+  dropReadySince(mark: number): void {
+    this.ctx.dropReadySince(mark);
+  }
+
+  /** What became ready out of sight in the transaction just committed. */
+  takeReady(): Array<[queue: string, count: number]> {
+    return this.ctx.takeReady();
   }
 
   /**

@@ -59,12 +59,14 @@ export class MessageLifecycle {
   /** Lets the oldest message waiting in the group become ready, if no other one is live. */
   promoteGroup(queue: string, groupId: string): void {
     if (this.groupHasActiveHead(queue, groupId)) return;
-    this.ctx.db
+    const { changes } = this.ctx.db
       .query(
         `UPDATE messages SET state = 0 WHERE seq = (
            SELECT seq FROM messages WHERE queue = ? AND group_id = ? AND state = 3 ORDER BY seq LIMIT 1)`,
       )
       .run(queue, groupId);
+    // A receiver waiting on this queue may take the group's next message now.
+    this.ctx.becameReady(queue, changes);
   }
 
   /** True while some message of the group is ready (perhaps backing off) or leased. */

@@ -11,8 +11,11 @@ export type OperationResult = { ok: true; value: unknown } | { ok: false; error:
 
 export type FromWriter =
   | { type: "opened"; migrationsApplied: string[] }
-  /** One result list per batch, in the order the batches were sent. */
-  | { type: "results"; batches: OperationResult[][] }
+  /**
+   * One result list per batch, in the order the batches were sent, and the queues whose messages
+   * became ready out of sight of the callers (an ordering group moved on), to wake their receivers.
+   */
+  | { type: "results"; batches: OperationResult[][]; ready: Array<[queue: string, count: number]> }
   | { type: "closed" }
   /**
    * A disk-full episode began (`full`, with the database's own error) or ended (a write

@@ -149,6 +149,7 @@ export class SqliteStore implements Store {
           else pending.reject(BrokerError.fromJSON(result.error));
         });
       }
+      for (const [queue, count] of message.ready) this.notifier.notify(queue, count);
       return;
     }
     if (message.type === "disk") {

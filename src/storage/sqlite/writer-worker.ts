@@ -69,6 +69,7 @@ function commitPending(): void {
   reply({
     type: "results",
     batches: batches.map((batch) => results.slice(offset, (offset += batch.length))),
+    ready: engine.takeReady(),
   });
 }
 
@@ -105,11 +106,13 @@ function runInTransaction(target: SqliteEngine, connection: Database, ops: Opera
   for (const operation of ops) {
     // Each operation is atomic on its own: a failing one is undone without touching its neighbours.
     savepoint.run();
+    const mark = target.readyMark();
     try {
       const value = execute(target, operation);
       release.run();
       results.push({ ok: true, value });
     } catch (error) {
+      target.dropReadySince(mark);
       // SQLITE_FULL and I/O errors may roll back the whole transaction by themselves; then the
       // operations that succeeded before are undone too and must not be reported as done.
       if (!connection.inTransaction) throw error;
