@@ -153,6 +153,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
  */
 async function readExcerpt(response: Response): Promise<string> {
   if (response.body === null) return "";
+  // A short body with a declared length is read whole: cheaper than a stream reader, and bounded.
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared <= RESPONSE_EXCERPT_BYTES) {
+    return new TextDecoder().decode(new Uint8Array(await response.arrayBuffer()).subarray(0, RESPONSE_EXCERPT_BYTES));
+  }
   const reader = response.body.getReader();
   const bytes = new Uint8Array(RESPONSE_EXCERPT_BYTES);
   let length = 0;

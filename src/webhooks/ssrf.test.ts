@@ -42,6 +42,7 @@ describe("destinations webhooks may not reach", () => {
       `http://mixed.test:${port}/`,
       `http://[64:ff9b::7f00:1]:${port}/`,
       `http://0.0.0.0:${port}/`,
+      `http://[::1]:${port}/`,
     ];
     const outcomes: SendOutcome[] = [];
     for (const url of urls) outcomes.push(await webhooks.send(request(url)));
