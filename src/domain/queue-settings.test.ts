@@ -35,3 +35,22 @@ describe("applySettingsPatch", () => {
     expect(refusal({ maxMessages: 1e9 })).toBeNull();
   });
 });
+
+describe("delivery.url", () => {
+  const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  test.each([
+    ["ftp://hooks.example.com/", "delivery.url: must be an http(s) URL, not ftp:"],
+    ["https://user:pw@hooks.example.com/", "delivery.url: must not carry credentials"],
+    ["https://token@hooks.example.com/", "delivery.url: must not carry credentials"],
+    ["https://", 'delivery.url: "https://" is not a URL'],
+  ])("%s is refused", (url, message) => {
+    expect(refusal({ delivery: { url, secret } })).toStartWith(message);
+  });
+
+  test("http(s) URLs without credentials are kept as written", () => {
+    for (const url of ["https://hooks.example.com/a?b=c", "http://10.0.0.5:8080/hook"]) {
+      expect(refusal({ delivery: { url, secret } })).toBeNull();
+      expect(applySettingsPatch(DEFAULT_QUEUE_SETTINGS, { delivery: { url, secret } }).delivery?.url).toBe(url);
+    }
+  });
+});

@@ -56,7 +56,30 @@ export function applySettingsPatch(current: QueueSettings, patch: QueueSettingsP
   if (patch.maxMessages !== undefined && !(patch.maxMessages >= 0 && patch.maxMessages <= MAX_MESSAGES_LIMIT)) {
     throw invalidField("maxMessages", `must be a whole number from 0 (unbounded) to ${MAX_MESSAGES_LIMIT}`);
   }
+  if (patch.delivery) checkDeliveryUrl(patch.delivery.url);
   return next;
+}
+
+/**
+ * Only the URL's form is checked here. Whether its host may be reached is decided at each send,
+ * on the addresses the name then resolves to, since DNS answers change.
+ */
+function checkDeliveryUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw invalidField("delivery.url", `"${text}" is not a URL; write it like https://hooks.example.com/millrace`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidField("delivery.url", `must be an http(s) URL, not ${url.protocol}`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw invalidField(
+      "delivery.url",
+      "must not carry credentials (user:password@); the receiver authenticates deliveries by their webhook-signature",
+    );
+  }
 }
 
 function checkBackoff(next: BackoffPolicy, current: BackoffPolicy, patch: Partial<BackoffPolicy>): void {
