@@ -14,7 +14,6 @@ export function decide(outcome: SendOutcome, backoffMaxMs: number): DeliveryDeci
   if (status >= 200 && status < 300) return { action: "ack" };
   if (status === 410) return { action: "disable", reason: "the endpoint answered 410 Gone" };
   const circuitFailure = status === 429 || status >= 500;
-  const delayMs =
-    circuitFailure && outcome.retryAfterMs !== null ? Math.min(outcome.retryAfterMs, backoffMaxMs) : null;
+  const delayMs = circuitFailure && outcome.retryAfterMs !== null ? Math.min(outcome.retryAfterMs, backoffMaxMs) : null;
   return { action: "retry", delayMs, reason: `the endpoint answered ${status}`, circuitFailure };
 }
