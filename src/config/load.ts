@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isLoopbackHost } from "../net/ip.ts";
+import { isLoopbackHost } from "../net/address.ts";
 import { parseKeysFile } from "../auth/api-key-format.ts";
 import { formatHostPort, type HostPort } from "./parsers.ts";
 import { SETTINGS, type Config, type SettingKey } from "./schema.ts";

@@ -1,14 +1,21 @@
-// PLACEHOLDER: replaced by W1's module at merge. Only the exported interface (WEBHOOKS.md) is
-// relied on by the worker. This stand-in signs and POSTs with fetch and does NO SSRF checking, no
-// address pinning and no allowlist: it exists only so that W2's tests run before the merge.
-import { createHmac } from "node:crypto";
+import { parseCidrList, type Cidr } from "../net/cidr.ts";
+import { VERSION } from "../version.ts";
+import { describe, resolveDestination, resolveWithSystem, type Destination, type ResolveHost } from "./destination.ts";
+import { parseRetryAfter } from "./retry-after.ts";
+import { signatureHeader } from "./signature.ts";
 
 export interface WebhookRequest {
+  /** The queue's delivery.url. */
   url: string;
+  /** Becomes `webhook-id`; stable across retries. */
   messageId: string;
+  /** The exact bytes POSTed (UTF-8 JSON text), which are signed. */
   body: string;
+  /** `whsec_…`; current first, then the previous one during a rotation overlap. */
   secrets: readonly string[];
+  /** The whole attempt: resolve + connect + send + response headers + up to 1 KiB of body. */
   timeoutMs: number;
+  /** Extra headers (x-millrace-queue, traceparent, …); they cannot replace the signed or routing ones. */
   headers?: Record<string, string>;
 }
 
@@ -17,84 +24,158 @@ export type SendOutcome =
   | { kind: "timeout" | "connection_error" | "refused_destination"; durationMs: number; error: string };
 
 export interface WebhookSender {
+  /**
+   * Never throws for network or HTTP trouble: that is an outcome. It rejects only when `signal`
+   * aborts (the caller gave up, e.g. at shutdown), with the signal's reason, so no attempt is recorded.
+   */
   send(request: WebhookRequest, signal?: AbortSignal): Promise<SendOutcome>;
+  /** Drops kept-alive connections. */
   close(): void;
 }
 
-const EXCERPT_BYTES = 1024;
-
-export function createWebhookSender(options: {
-  allowCidrs: string;
-  resolveHost?: (host: string) => Promise<string[]>;
+export interface WebhookSenderOptions {
+  /** Raw MILLRACE_WEBHOOK_ALLOW_CIDRS ("" = none), or the parsed list from the config. */
+  allowCidrs: string | readonly Cidr[];
+  /** Injectable DNS (tests); default node:dns lookup of every address. */
+  resolveHost?: ResolveHost;
   userAgent?: string;
+  /** Wall clock in milliseconds since the epoch, for `webhook-timestamp` and Retry-After dates. */
   now?: () => number;
-}): WebhookSender {
+  /** Extra trusted CA certificates (PEM), for tests against a self-signed receiver. */
+  ca?: string;
+}
+
+export const RESPONSE_EXCERPT_BYTES = 1024;
+// Each origin keeps its own pool; past this many origins the least recently used pool is closed.
+const MAX_POOLS = 512;
+
+export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
+  const allow = typeof options.allowCidrs === "string" ? parseCidrList(options.allowCidrs) : options.allowCidrs;
+  const resolveHost = options.resolveHost ?? resolveWithSystem;
+  const userAgent = options.userAgent ?? `Millrace-Webhooks/${VERSION}`;
   const now = options.now ?? Date.now;
+  const pools = new Map<string, Bun.FetchSession>();
+
+  // A connection is shared only by requests to the same scheme, name and port, so one opened and
+  // verified for one name never carries a request for another name behind the same address.
+  function pool(destination: Destination): Bun.FetchSession {
+    const key = `${destination.origin} ${destination.serverName ?? ""}`;
+    let session = pools.get(key);
+    if (session) {
+      pools.delete(key);
+    } else {
+      const tls = { serverName: destination.serverName ?? undefined, ca: options.ca };
+      session = new Bun.FetchSession({ tls });
+      if (pools.size >= MAX_POOLS) {
+        const [oldestKey, oldest] = pools.entries().next().value!;
+        oldest.close();
+        pools.delete(oldestKey);
+      }
+    }
+    pools.set(key, session);
+    return session;
+  }
+
+  async function attempt(
+    request: WebhookRequest,
+    abort: AbortSignal,
+  ): Promise<SendOutcome | Omit<SendOutcome, "durationMs">> {
+    const found = await untilAborted(resolveDestination(request.url, allow, resolveHost), abort);
+    if (!found.ok) return { kind: found.kind, error: found.error };
+    const { destination } = found;
+    const timestamp = Math.floor(now() / 1000);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+    Object.assign(headers, {
+      host: destination.hostHeader,
+      "content-type": "application/json",
+      "user-agent": userAgent,
+      "accept-encoding": "identity",
+      "webhook-id": request.messageId,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": signatureHeader(request.secrets, request.messageId, timestamp, request.body),
+    });
+    delete headers["content-length"];
+    delete headers["transfer-encoding"];
+    const response = await pool(destination).fetch(destination.connectUrl, {
+      method: "POST",
+      headers,
+      body: request.body,
+      redirect: "manual",
+      proxy: false, // a proxy would resolve the name itself, after our check
+      signal: abort,
+    });
+    return {
+      kind: "response",
+      status: response.status,
+      responseExcerpt: await readExcerpt(response),
+      retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), now()),
+    };
+  }
+
   return {
     async send(request, signal) {
+      signal?.throwIfAborted();
       const started = performance.now();
-      const elapsed = () => performance.now() - started;
-      const timestamp = Math.floor(now() / 1000).toString();
-      const signed = `${request.messageId}.${timestamp}.${request.body}`;
-      const signature = request.secrets
-        .map((secret) => `v1,${createHmac("sha256", secretKey(secret)).update(signed).digest("base64")}`)
-        .join(" ");
-      const timeout = AbortSignal.timeout(request.timeoutMs);
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, request.timeoutMs);
+      const forward = () => controller.abort();
+      signal?.addEventListener("abort", forward, { once: true });
+      const durationMs = () => Math.round(performance.now() - started);
       try {
-        const response = await fetch(request.url, {
-          method: "POST",
-          redirect: "manual",
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-          headers: {
-            ...request.headers,
-            "content-type": "application/json",
-            "user-agent": options.userAgent ?? "millrace-webhooks",
-            "webhook-id": request.messageId,
-            "webhook-timestamp": timestamp,
-            "webhook-signature": signature,
-          },
-          body: request.body,
-        });
-        const excerpt = await readExcerpt(response);
-        return {
-          kind: "response",
-          status: response.status,
-          durationMs: elapsed(),
-          responseExcerpt: excerpt,
-          retryAfterMs: retryAfter(response.headers.get("retry-after")),
-        };
+        const outcome = await attempt(request, controller.signal);
+        return { ...outcome, durationMs: durationMs() } as SendOutcome;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const kind = timeout.aborted ? "timeout" : "connection_error";
-        return { kind, durationMs: elapsed(), error: message };
+        if (signal?.aborted) throw signal.reason;
+        if (timedOut) {
+          return { kind: "timeout", durationMs: durationMs(), error: `no response within ${request.timeoutMs} ms` };
+        }
+        return { kind: "connection_error", durationMs: durationMs(), error: describe(error) };
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", forward);
       }
     },
-    close() {},
+    close() {
+      for (const session of pools.values()) session.close();
+      pools.clear();
+    },
   };
 }
 
-function secretKey(secret: string): Buffer {
-  return Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
-}
-
+/**
+ * The first KiB of the body as text. When more is still coming, cancelling the stream makes Bun
+ * close that connection instead of returning it to the pool, so a large or endless body is never read.
+ */
 async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return "";
+  if (response.body === null) return "";
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < EXCERPT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.length;
+  const bytes = new Uint8Array(RESPONSE_EXCERPT_BYTES);
+  let length = 0;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) break;
+    const take = Math.min(chunk.value.length, RESPONSE_EXCERPT_BYTES - length);
+    bytes.set(chunk.value.subarray(0, take), length);
+    length += take;
+    if (take < chunk.value.length || length === RESPONSE_EXCERPT_BYTES) {
+      await reader.cancel();
+      break;
+    }
   }
-  await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, EXCERPT_BYTES).toString("utf8");
+  return new TextDecoder().decode(bytes.subarray(0, length));
 }
 
-function retryAfter(value: string | null): number | null {
-  if (value === null) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+/** DNS lookups cannot be cancelled; the attempt stops waiting for one when it is aborted. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
