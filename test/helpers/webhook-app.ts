@@ -63,6 +63,6 @@ export async function publishMany(call: Call, queue: string, bodies: unknown[], 
 /** The queue's stats once every message is gone (acked). */
 export async function queueIsEmpty(call: Call, queue: string): Promise<boolean> {
   const { body } = await call("GET", `/v1/queues/${queue}`);
-  const stats = body.stats as Record<string, number>;
+  const stats = body.stats as { ready: number; delayed: number; leased: number; grouped: number; dead: number };
   return stats.ready + stats.delayed + stats.leased + stats.grouped + stats.dead === 0;
 }
