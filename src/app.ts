@@ -20,6 +20,8 @@ import { sqliteFileIn } from "./storage/sqlite/data-file.ts";
 import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
+import { createWebhookSender } from "./webhooks/sender.ts";
+import { WebhookWorker } from "./webhooks/worker.ts";
 
 /**
  * The composition root: config -> store -> broker -> services -> HTTP.
@@ -34,6 +36,7 @@ export class App {
   private authenticator: Authenticator | null = null;
   private dataDirLock: DataDirLock | null = null;
   private stopping: Promise<void> | null = null;
+  private webhooks: WebhookWorker | null = null;
   readonly metrics: Metrics | null;
 
   constructor(
@@ -93,12 +96,38 @@ export class App {
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });
     const counters = metrics ? new MessageCounters(metrics) : null;
-    this.broker = new Broker(this.store, undefined, counters ?? undefined);
+    this.broker = new Broker(this.store, undefined, counters ?? undefined, {
+      secretOverlapMs: config.webhookSecretOverlapSeconds * 1000,
+    });
 
     this.services = [leaseSweeper(this.store, logger), retention(this.store, logger)];
     if (metrics && counters) {
       const refresher = new StatsRefresher(this.store, metrics, counters);
       this.services.push(refresher.service(config.statsIntervalSeconds * 1000, logger));
+    }
+    // API-only processes never deliver; worker and all do (DESIGN §1).
+    if (config.mode !== "api") {
+      const store = this.store;
+      this.webhooks = new WebhookWorker({
+        store,
+        broker: this.broker,
+        sender: createWebhookSender({
+          allowCidrs: config.webhookAllowCidrs.map((cidr) => cidr.text).join(","),
+          userAgent: `millrace/${VERSION}`,
+        }),
+        logger,
+        metrics,
+        circuit: {
+          failureThreshold: config.webhookCircuitFailures,
+          cooldownMs: config.webhookCircuitCooldownSeconds * 1000,
+        },
+        clock: () => store.now(),
+        concurrency: config.webhookConcurrency,
+        owner: this.broker.instanceId,
+        // Leave a second of the shutdown budget for releasing leases and closing the database.
+        stopBudgetMs: Math.max(0, config.shutdownTimeoutSeconds * 1000 - 1000),
+      });
+      this.services.push(this.webhooks);
     }
     for (const service of this.services) service.start();
 
@@ -143,6 +172,7 @@ export class App {
       delayMs: this.config.shutdownDelaySeconds * 1000,
       enterDraining: () => {
         this.phase = "draining";
+        this.webhooks?.drain();
       },
       http: this.http,
       broker: this.broker,

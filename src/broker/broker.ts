@@ -16,6 +16,8 @@ import type {
   WriteHealth,
 } from "../domain/records.ts";
 import type { Store } from "../storage/store.ts";
+import type { AttemptRecord, EndpointState } from "../domain/webhook-endpoint.ts";
+import { applyEndpointChanges } from "./endpoint-changes.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
 import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
 import { Waiters } from "./waiters.ts";
@@ -40,7 +42,16 @@ export interface DatabaseProbe {
   holdsLeadership(): Promise<boolean>;
 }
 
-export type QueueView = QueueRecord & { stats: QueueStats };
+/** `endpoint` is the webhook endpoint's state, null for a queue without delivery or never delivered to. */
+export type QueueView = QueueRecord & { stats: QueueStats; endpoint: EndpointState | null };
+
+/** The most delivery attempts `GET …/messages/{id}` shows, oldest first. */
+const ATTEMPTS_SHOWN = 1000;
+
+export interface BrokerOptions {
+  /** How long a rotated-out webhook secret still signs (MILLRACE_WEBHOOK_SECRET_OVERLAP_SECONDS). */
+  secretOverlapMs?: number;
+}
 
 /** The broker's use-cases over a store. HTTP handlers and the CLI call these; nothing here sees SQL. */
 export class Broker {
@@ -60,6 +71,7 @@ export class Broker {
     /** The store's clock unless a test moves time itself. */
     private readonly clock: () => number = () => store.now(),
     private readonly observer: BrokerObserver = NO_OBSERVER,
+    private readonly options: BrokerOptions = {},
   ) {
     this.database = {
       driver: store.dialect,
@@ -75,7 +87,13 @@ export class Broker {
 
   async putQueue(name: string, patch: QueueSettingsPatch): Promise<{ queue: QueueView; created: boolean }> {
     assertName("queue", name);
-    const { queue, created } = await this.store.queues.put(name, patch, this.clock());
+    const before = patch.delivery === undefined ? null : await this.store.queues.get(name);
+    const now = this.clock();
+    const { queue, created } = await this.store.queues.put(name, patch, now);
+    if (patch.delivery !== undefined) {
+      const overlapMs = this.options.secretOverlapMs ?? 86_400_000;
+      await applyEndpointChanges(this.store, name, before?.settings ?? null, queue.settings, now, overlapMs);
+    }
     return { queue: await this.withStats(queue), created };
   }
 
@@ -104,7 +122,11 @@ export class Broker {
   }
 
   private async withStats(queue: QueueRecord): Promise<QueueView> {
-    return { ...queue, stats: await this.store.queues.stats(queue.name, this.clock()) };
+    const [stats, endpoint] = await Promise.all([
+      this.store.queues.stats(queue.name, this.clock()),
+      queue.settings.delivery === null ? null : this.store.deliveries.endpoint(queue.name),
+    ]);
+    return { ...queue, stats, endpoint };
   }
 
   // Messages
@@ -206,6 +228,11 @@ export class Broker {
     const message = await this.store.messages.get(queue, id, this.clock());
     if (!message) throw messageNotFound(queue, id);
     return message;
+  }
+
+  /** The message's webhook attempts, oldest first (empty for a queue without delivery). */
+  deliveryAttempts(queue: string, id: string): Promise<AttemptRecord[]> {
+    return this.store.deliveries.attempts(queue, id, ATTEMPTS_SHOWN);
   }
 
   // Dead letters

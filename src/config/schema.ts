@@ -4,6 +4,7 @@ import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
 import { checkSslMode } from "./ssl-mode.ts";
 import { SECURITY_SETTINGS } from "./security-settings.ts";
 import { spec } from "./setting-spec.ts";
+import { WEBHOOK_SETTINGS } from "./webhook-settings.ts";
 
 export { parseHostPort } from "./parsers.ts";
 export type { SettingSpec } from "./setting-spec.ts";
@@ -130,7 +131,12 @@ const CORE_SETTINGS = {
   }),
 } as const;
 
-export const SETTINGS = { ...CORE_SETTINGS, ...SECURITY_SETTINGS, ...OBSERVABILITY_SETTINGS } as const;
+export const SETTINGS = {
+  ...CORE_SETTINGS,
+  ...SECURITY_SETTINGS,
+  ...OBSERVABILITY_SETTINGS,
+  ...WEBHOOK_SETTINGS,
+} as const;
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = { [K in SettingKey]: ReturnType<(typeof SETTINGS)[K]["parse"]> };

@@ -75,8 +75,41 @@ const QueueStats = t.Object(
   { ...closed, $id: "QueueStats" },
 );
 
+const DeliveryState = t.Object(
+  {
+    status: t.Union([t.Literal("enabled"), t.Literal("disabled")], {
+      description:
+        "disabled after the endpoint answered 410; a PUT of the queue with its delivery settings re-enables it",
+    }),
+    disabledAt: NullableTime,
+    disabledReason: NullableString,
+    circuit: t.Object(
+      {
+        state: t.Union([t.Literal("closed"), t.Literal("open"), t.Literal("half_open")], {
+          description:
+            "open: nothing is sent until openUntil; half_open: one probe is sent, its answer closes or reopens it",
+        }),
+        consecutiveFailures: Count,
+        openUntil: NullableTime,
+      },
+      closed,
+    ),
+    previousSecretUntil: t.Union([Time, t.Null()], {
+      description: "during a secret rotation, requests carry a signature with the previous secret too, until then",
+    }),
+  },
+  { ...closed, $id: "DeliveryState" },
+);
+
 export const Queue = t.Object(
-  { name: t.String(), settings: QueueSettings, stats: QueueStats, createdAt: Time, updatedAt: Time },
+  {
+    name: t.String(),
+    settings: QueueSettings,
+    stats: QueueStats,
+    deliveryState: t.Union([DeliveryState, t.Null()], { description: "null for a queue without delivery" }),
+    createdAt: Time,
+    updatedAt: Time,
+  },
   { ...closed, $id: "Queue" },
 );
 
@@ -125,6 +158,27 @@ export const MessageRecord = t.Object(
     lastError: NullableString,
   },
   { ...closed, $id: "MessageRecord" },
+);
+
+const DeliveryAttempt = t.Object(
+  {
+    attempt: t.Integer({ minimum: 1, description: "the message's attempt number this send was" }),
+    at: Time,
+    outcome: t.String({
+      description:
+        "success, gone, rate_limited, server_error, client_error, redirect, timeout, connection_error or refused_destination",
+    }),
+    status: t.Union([t.Integer(), t.Null()], { description: "the HTTP status; null when no response came" }),
+    durationMs: Count,
+    error: NullableString,
+    response: t.Union([t.String(), t.Null()], { description: "the first 1 KiB of the response body" }),
+  },
+  { ...closed, $id: "DeliveryAttempt" },
+);
+
+export const MessageDetail = t.Object(
+  { ...MessageRecord.properties, deliveryAttempts: t.Array(DeliveryAttempt, { description: "oldest first" }) },
+  { ...closed, $id: "MessageDetail" },
 );
 
 export const DeadLetterPage = t.Object(

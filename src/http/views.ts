@@ -1,6 +1,7 @@
 import type { LeasedMessage, MessageRecord } from "../domain/message.ts";
 import type { QueueView } from "../broker/broker.ts";
 import type { SubscriptionRecord, TopicRecord } from "../domain/records.ts";
+import { circuitState, type AttemptRecord, type EndpointState } from "../domain/webhook-endpoint.ts";
 
 // Domain objects as the v1 API shows them: ISO times, bodies decoded, secrets never echoed.
 
@@ -26,8 +27,41 @@ export function queueView(queue: QueueView) {
       delivery: delivery === null ? null : { ...delivery, secret: "(set)" },
     },
     stats: queue.stats,
+    deliveryState: delivery === null ? null : deliveryStateView(queue.endpoint, Date.now()),
     createdAt: iso(queue.createdAt),
     updatedAt: iso(queue.updatedAt),
+  };
+}
+
+/** Whether the worker sends to the queue's endpoint now, and why not. */
+function deliveryStateView(endpoint: EndpointState | null, now: number) {
+  const disabled = endpoint?.disabledAt != null;
+  return {
+    status: disabled ? ("disabled" as const) : ("enabled" as const),
+    disabledAt: iso(endpoint?.disabledAt ?? null),
+    disabledReason: endpoint?.disabledReason ?? null,
+    circuit: {
+      state: endpoint ? circuitState(endpoint, now) : ("closed" as const),
+      consecutiveFailures: endpoint?.consecutiveFailures ?? 0,
+      openUntil: iso(endpoint?.circuitOpenUntil ?? null),
+    },
+    previousSecretUntil: iso(
+      endpoint?.previousSecret != null && (endpoint.previousSecretExpiresAt ?? 0) > now
+        ? endpoint.previousSecretExpiresAt
+        : null,
+    ),
+  };
+}
+
+export function deliveryAttemptView(attempt: AttemptRecord) {
+  return {
+    attempt: attempt.attempt,
+    at: iso(attempt.at),
+    outcome: attempt.outcome,
+    status: attempt.status,
+    durationMs: attempt.durationMs,
+    error: attempt.error,
+    response: attempt.responseExcerpt,
   };
 }
 

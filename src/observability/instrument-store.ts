@@ -1,7 +1,7 @@
 import type { Store } from "../storage/store.ts";
 import type { Metrics } from "./metrics.ts";
 
-const AGGREGATES = ["queues", "messages", "deadLetters", "topics", "maintenance"] as const;
+const AGGREGATES = ["queues", "messages", "deadLetters", "topics", "maintenance", "deliveries"] as const;
 
 /**
  * Wraps every store call in a timer for `millrace_db_query_duration_seconds{operation}`.

@@ -106,6 +106,24 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    webhookCircuitState: new Gauge({
+      name: "millrace_webhook_circuit_state",
+      help: "Circuit breaker of the queue's webhook endpoint: 0 closed, 1 half-open (one probe allowed), 2 open",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
+    webhookEndpointDisabled: new Gauge({
+      name: "millrace_webhook_endpoint_disabled",
+      help: "1 while the queue's webhook endpoint is disabled by a 410 answer (a PUT of the queue re-enables it)",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
+    webhookDeliveryLag: new Gauge({
+      name: "millrace_webhook_delivery_lag_seconds",
+      help: "Age of the oldest message of a delivery queue not yet acked or dead-lettered; 0 when none",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
     dbQueryDuration: new Histogram({
       name: "millrace_db_query_duration_seconds",
       help: "Store operation latency as the broker sees it (group-commit wait included), by operation",

@@ -31,7 +31,10 @@ export function leaseSweeper(store: Store, logger: Logger, clock: () => number =
   );
 }
 
-/** Deletes dead letters past their queue's retention, and dedup keys past their window. */
+/**
+ * Deletes dead letters past their queue's retention, dedup keys past their window, and webhook
+ * attempts whose message is gone (acked, purged, or its dead letter expired).
+ */
 export function retention(store: Store, logger: Logger, clock: () => number = () => store.now()): Service {
   return new PeriodicService(
     "retention",
@@ -51,8 +54,18 @@ export function retention(store: Store, logger: Logger, clock: () => number = ()
         dedupKeys += removed;
         if (removed < BATCH_LIMIT) break;
       }
-      if (deadLetters + dedupKeys > 0)
-        logger.info("retention removed expired rows", { dead_letters: deadLetters, dedup_keys: dedupKeys });
+      let attempts = 0;
+      for (;;) {
+        const removed = await store.deliveries.deleteOrphanAttempts(BATCH_LIMIT);
+        attempts += removed;
+        if (removed < BATCH_LIMIT) break;
+      }
+      if (deadLetters + dedupKeys + attempts > 0)
+        logger.info("retention removed expired rows", {
+          dead_letters: deadLetters,
+          dedup_keys: dedupKeys,
+          webhook_attempts: attempts,
+        });
     },
     logger,
   );

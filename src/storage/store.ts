@@ -7,8 +7,16 @@ import type {
   QueueStats,
 } from "../domain/message.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
+import type {
+  AttemptRecord,
+  CircuitChange,
+  CircuitPolicy,
+  DeliveryClaim,
+  EndpointState,
+} from "../domain/webhook-endpoint.ts";
 
 export type * from "../domain/records.ts";
+export type * from "../domain/webhook-endpoint.ts";
 import type {
   DeadLetterPage,
   FanOutResult,
@@ -145,6 +153,38 @@ export interface MaintenanceStore {
   deleteExpiredDedupKeys(now: number, limit: number): Promise<number>;
 }
 
+/**
+ * Webhook delivery state (DESIGN §1): per delivery queue, the endpoint row every claim locks, so
+ * that maxConcurrency, maxPerSecond and the circuit hold across every worker sharing the store;
+ * and the attempt history.
+ */
+export interface DeliveryStore {
+  /**
+   * Leases up to `max` messages for delivery, in one transaction under the endpoint's lock: none
+   * while disabled or the circuit is open, one as the half-open probe, no more than
+   * maxConcurrency minus the queue's unexpired leases, and no more than the token bucket of
+   * maxPerSecond holds. Throws queue_not_found.
+   */
+  claim(queue: string, max: number, visibilityMs: number, owner: string, now: number): Promise<DeliveryClaim>;
+  /** Records one attempt and its effect on the circuit; tells when the circuit opened or closed. */
+  record(attempt: AttemptRecord, circuitFailure: boolean, policy: CircuitPolicy, now: number): Promise<CircuitChange>;
+  /** Pauses delivery of the queue (a 410 answer) until `enable`. */
+  disable(queue: string, reason: string, now: number): Promise<void>;
+  /** Clears a disable and resets the circuit; true when delivery was disabled. */
+  enable(queue: string, now: number): Promise<boolean>;
+  /** Keeps signing with `secret` (the one a rotation replaced) until `until`. */
+  keepPreviousSecret(queue: string, secret: string, until: number, now: number): Promise<void>;
+  /** Null when the queue never had delivery state. */
+  endpoint(queue: string): Promise<EndpointState | null>;
+  endpoints(): Promise<EndpointState[]>;
+  /** The message's attempts, oldest first, at most `limit`. */
+  attempts(queue: string, messageId: string, limit: number): Promise<AttemptRecord[]>;
+  /** Per queue in `queues`: enqueue time of its oldest message not yet acked or dead (null when none). */
+  oldestUndelivered(queues: string[]): Promise<Array<{ queue: string; enqueuedAt: number | null }>>;
+  /** Deletes up to `limit` attempts whose message is gone (acked, purged, or past retention); returns how many. */
+  deleteOrphanAttempts(limit: number): Promise<number>;
+}
+
 /** Wakes long-polling receivers of a queue on every instance that shares the store. */
 export interface Notifier {
   /** Tells every instance that `count` messages became available in `queue`. */
@@ -172,6 +212,7 @@ export interface Store {
   readonly deadLetters: DeadLetterStore;
   readonly topics: TopicStore;
   readonly maintenance: MaintenanceStore;
+  readonly deliveries: DeliveryStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   /** Whether writes currently succeed; readiness turns 503 while they cannot (for example, disk full). */

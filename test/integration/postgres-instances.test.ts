@@ -100,7 +100,9 @@ test("millrace migrate applies the PostgreSQL migrations once, then finds the sc
     const env = { MILLRACE_DATABASE_URL: fresh.url, MILLRACE_DATA_DIR: join(dir, "migrate-unused") };
     const first = await runCli(["migrate"], env);
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("applied 2 migration(s): 0000_init, 0001_queue_table_autovacuum");
+    expect(first.stdout).toContain(
+      "applied 3 migration(s): 0000_init, 0001_queue_table_autovacuum, 0002_webhook_deliveries",
+    );
     const second = await runCli(["migrate"], env);
     expect([second.code, second.stdout.trim()]).toEqual([0, "database schema is up to date"]);
   } finally {

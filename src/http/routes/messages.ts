@@ -11,8 +11,8 @@ import {
   QueueParams,
   ReceiveBody,
 } from "../schemas.ts";
-import { leasedMessagesJson, messageRecordView } from "../views.ts";
-import { LeaseResults, MessageRecord, PublishResponse, ReceiveResult } from "../response-schemas.ts";
+import { leasedMessagesJson, messageRecordView, deliveryAttemptView } from "../views.ts";
+import { LeaseResults, MessageDetail, PublishResponse, ReceiveResult } from "../response-schemas.ts";
 
 const TAG = "messages";
 const CONSUME = { scopes: ["consume"], resource: "queue" } as const;
@@ -164,12 +164,16 @@ export function messageRoutes(broker: Broker) {
       method: "GET",
       path: "/v1/queues/:queue/messages/:id",
       operationId: "getMessage",
-      summary: "A message's state, attempts and last error",
+      summary: "A message's state, attempts, last error and webhook delivery attempts",
       tag: TAG,
       access: CONSUME,
       params: t.Object({ queue: QueueParams.properties.queue, id: t.String({ minLength: 1, maxLength: 64 }) }),
-      responses: { 200: { description: "the message", schema: MessageRecord } },
-      handle: async ({ params }) => json(messageRecordView(await broker.getMessage(params.queue, params.id))),
+      responses: { 200: { description: "the message", schema: MessageDetail } },
+      handle: async ({ params }) => {
+        const message = await broker.getMessage(params.queue, params.id);
+        const attempts = await broker.deliveryAttempts(params.queue, params.id);
+        return json({ ...messageRecordView(message), deliveryAttempts: attempts.map(deliveryAttemptView) });
+      },
     }),
   ];
 }

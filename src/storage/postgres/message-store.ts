@@ -3,11 +3,12 @@ import { queueNotFound } from "../../domain/errors.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
-import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
-import { toLeasedMessage, toMessageRecord } from "../message-row.ts";
+import { decodeReceipt, leaseTokenMatches } from "../../domain/receipt.ts";
+import { toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import { failAttempt, expireLease, promoteGroup, releaseExpired, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
+import { claimReady } from "./claim.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
 import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
@@ -48,32 +49,7 @@ export class PgMessageStore implements MessageStore {
     if (found.due) await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
     const settings = JSON.parse(found.settings) as QueueSettings;
     const expiresAt = now + (visibilityMs ?? settings.visibilityTimeoutSeconds * 1000);
-    // Tokens come from this process's CSPRNG, one call per batch, handed to the rows by their
-    // position in the claim (the n-th claimed row takes bytes n*16 … n*16+15 of the pool).
-    const pool = Buffer.concat(newLeaseTokens(max));
-    // One statement: SKIP LOCKED lets concurrent receivers on any instance claim disjoint rows
-    // in claim order, walking messages_claim; a row claimed and committed meanwhile is re-checked
-    // (state = 0) after its lock and dropped.
-    const raw = (await this.db.sql`
-      WITH picked AS (
-        SELECT seq FROM messages
-         WHERE queue = ${queue} AND state = 0 AND available_at <= ${now}
-         ORDER BY priority DESC, available_at, seq
-         LIMIT ${max}
-         FOR UPDATE SKIP LOCKED
-      ), numbered AS (
-        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM picked
-      )
-      UPDATE messages m
-         SET state = 1, attempts = m.attempts + 1, lease_generation = m.lease_generation + 1,
-             lease_expires_at = ${expiresAt}, lease_owner = ${owner},
-             lease_token = substring(${pool}::bytea FROM ((numbered.n - 1) * ${LEASE_TOKEN_BYTES} + 1)::int FOR ${LEASE_TOKEN_BYTES})
-        FROM numbered
-       WHERE m.seq = numbered.seq
-      RETURNING m.*`) as RawMessageRow[];
-    const rows = raw.map(toMessageRow);
-    rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
-    return rows.map((row) => toLeasedMessage(row, row.lease_token!, expiresAt));
+    return claimReady(this.db.sql, queue, max, expiresAt, owner, now);
   }
 
   ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {

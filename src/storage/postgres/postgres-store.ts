@@ -3,6 +3,7 @@ import type { Store, WriteHealth } from "../store.ts";
 import { DatabaseClock } from "./database-clock.ts";
 import { PgDatabase, TransitionCounter } from "./db.ts";
 import { PgDeadLetterStore } from "./dead-letter-store.ts";
+import { PgDeliveryStore } from "./delivery-store.ts";
 import { withDeadline } from "./deadline.ts";
 import { Leadership } from "./leadership.ts";
 import { PgMaintenanceStore } from "./maintenance-store.ts";
@@ -39,6 +40,7 @@ export class PostgresStore implements Store {
   readonly deadLetters: Store["deadLetters"];
   readonly topics: Store["topics"];
   readonly maintenance: Store["maintenance"];
+  readonly deliveries: Store["deliveries"];
   readonly notifier: PgNotifier;
   private readOnlySince: number | null = null;
 
@@ -57,6 +59,7 @@ export class PostgresStore implements Store {
     this.deadLetters = this.guarded(new PgDeadLetterStore(db));
     this.topics = this.guarded(new PgTopicStore(db));
     this.maintenance = this.guarded(new PgMaintenanceStore(db, counter));
+    this.deliveries = this.guarded(new PgDeliveryStore(db));
   }
 
   /** Connects, applies pending migrations (under an advisory lock), and starts the clock and the listener. */

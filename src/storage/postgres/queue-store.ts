@@ -56,6 +56,8 @@ export class PgQueueStore implements QueueStore {
       await tx.sql`DELETE FROM dedup_keys WHERE queue = ${name}`;
       // A subscription into a queue that no longer exists could only fail every fan-out.
       await tx.sql`DELETE FROM subscriptions WHERE queue = ${name}`;
+      // A queue created again under the name starts with a fresh endpoint: not disabled, circuit closed.
+      await tx.sql`DELETE FROM webhook_endpoints WHERE queue = ${name}`;
       return true;
     });
   }

@@ -4,6 +4,7 @@ import {
   bigserial,
   boolean,
   customType,
+  doublePrecision,
   index,
   integer,
   pgTable,
@@ -115,4 +116,36 @@ export const subscriptions = pgTable(
     createdAt: epochMs("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.topic, t.name] })],
+);
+
+/** See sqlite/schema.ts: the endpoint state a delivery claim locks, shared by the fleet. */
+export const webhookEndpoints = pgTable("webhook_endpoints", {
+  queue: text("queue").primaryKey(),
+  disabledAt: epochMs("disabled_at"),
+  disabledReason: text("disabled_reason"),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  circuitOpenUntil: epochMs("circuit_open_until"),
+  probeExpiresAt: epochMs("probe_expires_at"),
+  tokens: doublePrecision("tokens").notNull().default(0),
+  tokensAt: epochMs("tokens_at").notNull().default(0),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: epochMs("previous_secret_expires_at"),
+  updatedAt: epochMs("updated_at").notNull(),
+});
+
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    at: epochMs("at").notNull(),
+    outcome: text("outcome").notNull(),
+    status: integer("status"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [index("webhook_attempts_message").on(t.messageId, t.id)],
 );

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { SqliteContext } from "./context.ts";
 import { SqliteDeadLetterStore } from "./dead-letter-store.ts";
+import { SqliteDeliveryStore } from "./delivery-store.ts";
 import { MessageLifecycle } from "./lifecycle.ts";
 import { SqliteMaintenanceStore } from "./maintenance-store.ts";
 import { SqliteMessageStore } from "./message-store.ts";
@@ -14,6 +15,7 @@ export class SqliteEngine {
   readonly deadLetters: SqliteDeadLetterStore;
   readonly topics: SqliteTopicStore;
   readonly maintenance: SqliteMaintenanceStore;
+  readonly deliveries: SqliteDeliveryStore;
   private readonly ctx: SqliteContext;
 
   constructor(readonly db: Database) {
@@ -25,6 +27,7 @@ export class SqliteEngine {
     this.deadLetters = new SqliteDeadLetterStore(ctx, lifecycle);
     this.topics = new SqliteTopicStore(ctx, this.messages);
     this.maintenance = new SqliteMaintenanceStore(ctx, lifecycle);
+    this.deliveries = new SqliteDeliveryStore(ctx, this.messages);
   }
 
   ping(): void {
@@ -62,5 +65,12 @@ export class SqliteEngine {
   }
 }
 
-export type Aggregate = "queues" | "messages" | "deadLetters" | "topics" | "maintenance";
-export const AGGREGATES: readonly Aggregate[] = ["queues", "messages", "deadLetters", "topics", "maintenance"];
+export type Aggregate = "queues" | "messages" | "deadLetters" | "topics" | "maintenance" | "deliveries";
+export const AGGREGATES: readonly Aggregate[] = [
+  "queues",
+  "messages",
+  "deadLetters",
+  "topics",
+  "maintenance",
+  "deliveries",
+];

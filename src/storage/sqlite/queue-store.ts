@@ -51,6 +51,8 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
       this.ctx.db.query("DELETE FROM dedup_keys WHERE queue = ?").run(name);
       // A subscription into a queue that no longer exists could only fail every fan-out.
       this.ctx.db.query("DELETE FROM subscriptions WHERE queue = ?").run(name);
+      // A queue created again under the name starts with a fresh endpoint: not disabled, circuit closed.
+      this.ctx.db.query("DELETE FROM webhook_endpoints WHERE queue = ?").run(name);
     }
     this.ctx.forgetQueue(name);
     return deleted;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { blob, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // The drizzle schema is the source of truth for the SQLite tables; `scripts/db-generate`
 // turns changes into SQL migrations under ./migrations, and `scripts/check-migrations`
@@ -93,4 +93,43 @@ export const subscriptions = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.topic, t.name] })],
+);
+
+/**
+ * Per delivery queue, what the fleet shares about its endpoint: disabled by a 410, the circuit
+ * breaker, the token bucket of maxPerSecond, and the previous secret during a rotation overlap.
+ * The row is the lock every delivery claim of the queue takes.
+ */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  queue: text("queue").primaryKey(),
+  disabledAt: integer("disabled_at"),
+  disabledReason: text("disabled_reason"),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  /** Set while the circuit is open (until then) or half-open (after it); NULL when closed. */
+  circuitOpenUntil: integer("circuit_open_until"),
+  /** The half-open probe's lease: while in the future, no other probe is sent. */
+  probeExpiresAt: integer("probe_expires_at"),
+  tokens: real("tokens").notNull().default(0),
+  tokensAt: integer("tokens_at").notNull().default(0),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** One row per webhook attempt; deleted in batches once its message is gone. */
+export const webhookAttempts = sqliteTable(
+  "webhook_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    at: integer("at").notNull(),
+    outcome: text("outcome").notNull(),
+    status: integer("status"),
+    durationMs: integer("duration_ms").notNull(),
+    error: text("error"),
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [index("webhook_attempts_message").on(t.messageId, t.id)],
 );

@@ -44,6 +44,7 @@ export class SqliteStore implements Store {
   readonly deadLetters!: Store["deadLetters"];
   readonly topics!: Store["topics"];
   readonly maintenance!: Store["maintenance"];
+  readonly deliveries!: Store["deliveries"];
 
   private readonly worker: Worker;
   private waiting: PendingOperation[] = [];

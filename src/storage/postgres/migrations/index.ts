@@ -1,6 +1,7 @@
 import journal from "./meta/_journal.json";
 import init from "./0000_init.sql" with { type: "text" };
 import queueTableAutovacuum from "./0001_queue_table_autovacuum.sql" with { type: "text" };
+import webhookDeliveries from "./0002_webhook_deliveries.sql" with { type: "text" };
 
 /**
  * Every PostgreSQL migration drizzle-kit generated, embedded in the binary as text. Add the import
@@ -9,6 +10,7 @@ import queueTableAutovacuum from "./0001_queue_table_autovacuum.sql" with { type
 export const POSTGRES_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = [
   { tag: "0000_init", sql: init },
   { tag: "0001_queue_table_autovacuum", sql: queueTableAutovacuum },
+  { tag: "0002_webhook_deliveries", sql: webhookDeliveries },
 ];
 
 export const POSTGRES_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);

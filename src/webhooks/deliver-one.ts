@@ -1,0 +1,114 @@
+import type { Broker } from "../broker/broker.ts";
+import type { LeasedMessage } from "../domain/message.ts";
+import type { QueueRecord } from "../domain/records.ts";
+import type { CircuitPolicy, EndpointState } from "../domain/webhook-endpoint.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { Store } from "../storage/store.ts";
+import { decide } from "./decision.ts";
+import { envelope } from "./envelope.ts";
+import { outcomeLabel } from "./outcome-label.ts";
+import type { WebhookSender } from "./sender.ts";
+
+export interface DeliveryContext {
+  store: Store;
+  broker: Broker;
+  sender: WebhookSender;
+  logger: Logger;
+  metrics: Metrics | null;
+  circuit: CircuitPolicy;
+  clock: () => number;
+}
+
+/** The secrets to sign with: the current one, then the one a rotation replaced while its overlap lasts. */
+export function signingSecrets(current: string, endpoint: EndpointState | null, now: number): string[] {
+  const previous = endpoint?.previousSecret ?? null;
+  const until = endpoint?.previousSecretExpiresAt ?? 0;
+  return previous !== null && previous !== current && until > now ? [current, previous] : [current];
+}
+
+/**
+ * One attempt: POST the envelope, record the attempt and its effect on the circuit, then settle
+ * the lease as W1's decision says. Returns false when `signal` aborted the send (shutdown): the
+ * lease is left for the broker to release.
+ */
+export async function deliverOne(
+  ctx: DeliveryContext,
+  queue: QueueRecord,
+  endpoint: EndpointState | null,
+  message: LeasedMessage,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const delivery = queue.settings.delivery;
+  if (!delivery) {
+    // Delivery was switched off after the claim: give the message back untouched.
+    await ctx.store.messages.returnUndelivered(queue.name, [message.receipt], ctx.clock());
+    return true;
+  }
+  const startedAt = ctx.clock();
+  const outcome = await ctx.sender.send(
+    {
+      url: delivery.url,
+      messageId: message.id,
+      body: envelope(queue.name, message),
+      secrets: signingSecrets(delivery.secret, endpoint, startedAt),
+      timeoutMs: delivery.timeoutSeconds * 1000,
+      headers: { "x-millrace-queue": queue.name, "x-millrace-attempt": String(message.attempts) },
+    },
+    signal,
+  );
+  if (signal.aborted) return false;
+  const decision = decide(outcome, queue.settings.backoff.maxMs);
+  const label = outcomeLabel(outcome);
+  ctx.metrics?.webhookRequests.inc({ queue: queue.name, outcome: label });
+  ctx.metrics?.webhookDuration.observe({ queue: queue.name }, outcome.durationMs / 1000);
+  const now = ctx.clock();
+  const change = await ctx.store.deliveries.record(
+    {
+      queue: queue.name,
+      messageId: message.id,
+      attempt: message.attempts,
+      at: startedAt,
+      outcome: label,
+      status: outcome.kind === "response" ? outcome.status : null,
+      durationMs: outcome.durationMs,
+      error: decision.action === "ack" ? null : outcome.kind === "response" ? decision.reason : outcome.error,
+      responseExcerpt: outcome.kind === "response" ? outcome.responseExcerpt : null,
+    },
+    decision.action === "retry" && decision.circuitFailure,
+    ctx.circuit,
+    now,
+  );
+  if (change === "opened") {
+    ctx.logger.warn("webhook circuit opened: delivery to this endpoint pauses for the cool-down", {
+      queue: queue.name,
+      cooldown_ms: ctx.circuit.cooldownMs,
+      last_outcome: label,
+    });
+  } else if (change === "closed") {
+    ctx.logger.info("webhook circuit closed: the endpoint answers again", { queue: queue.name });
+  }
+  switch (decision.action) {
+    case "ack":
+      await ctx.broker.ack(queue.name, [message.receipt]);
+      break;
+    case "disable":
+      await ctx.store.deliveries.disable(queue.name, decision.reason, now);
+      // The message waits for the endpoint to be re-enabled; this attempt does not count against it.
+      await ctx.store.messages.returnUndelivered(queue.name, [message.receipt], now);
+      ctx.logger.warn("webhook endpoint disabled by a 410 answer; a PUT of the queue re-enables it", {
+        queue: queue.name,
+        url: delivery.url,
+      });
+      break;
+    case "retry":
+      await ctx.broker.nack(
+        queue.name,
+        [message.receipt],
+        decision.delayMs === null ? null : decision.delayMs / 1000,
+        decision.reason.slice(0, 1000),
+      );
+      break;
+  }
+  return true;
+}
