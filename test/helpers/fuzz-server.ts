@@ -43,7 +43,14 @@ export async function startFuzzServer(options: { auth: boolean }): Promise<FuzzS
       .map((key) => key.line)
       .join("\n") + "\n",
   );
-  const env: Record<string, string> = { MILLRACE_ACCESS_LOG: "false", MILLRACE_LOG_LEVEL: "warn" };
+  // API mode: the invariants compare the stored state around each refused request, and the
+  // webhook worker would deliver (and record attempts for) the random delivery settings the
+  // fuzzer PUTs, writing in between.
+  const env: Record<string, string> = {
+    MILLRACE_ACCESS_LOG: "false",
+    MILLRACE_LOG_LEVEL: "warn",
+    MILLRACE_MODE: "api",
+  };
   if (options.auth) Object.assign(env, { MILLRACE_AUTH: "api-key", MILLRACE_API_KEYS_FILE: keysFile });
   else env.MILLRACE_DOCS = "true";
   const running = await startApp(env);
