@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { measureBacklog } from "./scenarios/backlog.ts";
 import { measureMillrace } from "./scenarios/millrace.ts";
 import { measureBullmq, measurePgBoss } from "./scenarios/peers.ts";
-import { measureReferences } from "./scenarios/references.ts";
+import { startReferences } from "./scenarios/references.ts";
 import { measureStartup } from "./scenarios/startup.ts";
 import { log, ROOT } from "./lib/measure.ts";
 import { freshDatabase, startMillrace } from "./lib/servers.ts";
@@ -24,12 +24,20 @@ const SECONDS = option("--duration", quick ? 2 : 8);
 const BACKLOG_SQLITE = option("--backlog", 10_000_000);
 const started = performance.now();
 
-const references = await measureReferences(RUNS, SECONDS);
-
+const referenceServers = await startReferences();
 const sqliteServer = await startMillrace();
-const sqlite = await measureMillrace(sqliteServer, "millrace (SQLite)", RUNS, SECONDS, true).finally(() =>
-  sqliteServer.stop(),
-);
+const { references, ...sqlite } = await measureMillrace(
+  sqliteServer,
+  "millrace (SQLite)",
+  RUNS,
+  SECONDS,
+  true,
+  referenceServers,
+).finally(async () => {
+  await sqliteServer.stop();
+  for (const server of Object.values(referenceServers)) await server.stop();
+});
+if (!references) throw new Error("the references were not measured");
 
 const database = await freshDatabase();
 const postgres = await (async () => {

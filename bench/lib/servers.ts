@@ -24,15 +24,15 @@ async function stopChild(child: Subprocess, cleanup?: () => void): Promise<void>
 }
 
 /** One of the reference servers in bench/: reference-server.ts (Elysia), bare-server.ts, durable-limit/server.ts. */
-export async function startReference(script: string): Promise<Running> {
+export async function startReference(script: string, port = REFERENCE_PORT): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "millrace-bench-ref-"));
   const child = Bun.spawn([process.execPath, join("bench", script)], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(REFERENCE_PORT), DB_PATH: join(dir, "limit.db") },
+    env: { ...process.env, PORT: String(port), DB_PATH: join(dir, "limit.db") },
     stdout: "ignore",
     stderr: "inherit",
   });
-  const base = `http://127.0.0.1:${REFERENCE_PORT}`;
+  const base = `http://127.0.0.1:${port}`;
   const startupMs = await waitReady(`${base}/`, child, null);
   return {
     pid: child.pid,
@@ -74,13 +74,19 @@ export async function startMillrace(options: MillraceOptions = {}): Promise<Runn
   };
 }
 
+/** A port nothing listens on now (the OS's pick), for the servers beyond the bench's two. */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
 export type Fsync = "always" | "everysec";
 
 /** A Redis of the bench's own, on a free port, with AOF on and the fsync policy given. */
 export async function startRedis(fsync: Fsync): Promise<{ pid: number; port: number; stop(): Promise<void> }> {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
+  const port = freePort();
   const dir = mkdtempSync(join(tmpdir(), "millrace-bench-redis-"));
   const child = Bun.spawn(
     ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", ""].concat([

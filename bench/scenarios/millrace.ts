@@ -14,6 +14,7 @@ import {
   type Spread,
 } from "../lib/measure.ts";
 import type { Running } from "../lib/servers.ts";
+import { measureReferencesOnce, summariseCeiling, type Ceiling, type ReferenceName } from "./references.ts";
 
 export interface Throughput {
   perSecond: Spread;
@@ -52,7 +53,9 @@ export async function measureMillrace(
   runs: number,
   seconds: number,
   withLatency: boolean,
-): Promise<MillraceFigures> {
+  /** Measured in the same rounds as the single publishes, each round right before Millrace's run. */
+  references?: Record<ReferenceName, Running>,
+): Promise<MillraceFigures & { references?: Record<ReferenceName, Ceiling> }> {
   const { base, pid } = server;
   await Bun.sleep(300);
   const rssIdleMb = rssMb(pid);
@@ -61,8 +64,12 @@ export async function measureMillrace(
 
   log(`${label}: single publish, ${runs} × ${seconds} s`);
   await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 1);
+  const referenceRuns: Array<Awaited<ReturnType<typeof measureReferencesOnce>>> = [];
   const single = await peakRss(pid, () =>
-    repeat(runs, () => wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", seconds, pid)),
+    repeat(runs, async () => {
+      if (references) referenceRuns.push(await measureReferencesOnce(references, seconds));
+      return wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", seconds, pid);
+    }),
   );
   log(`${label}: median ${single.result.perSecond.median.toFixed(0)} publishes/s`);
 
@@ -88,6 +95,13 @@ export async function measureMillrace(
   }
   const p99 = (details: Array<{ p99Ms: number }>) => spread(details.map((d) => d.p99Ms)).median;
   return {
+    ...(references && {
+      references: {
+        loadGenerator: summariseCeiling(referenceRuns.map((r) => r.loadGenerator)),
+        elysia: summariseCeiling(referenceRuns.map((r) => r.elysia)),
+        durableLimit: summariseCeiling(referenceRuns.map((r) => r.durableLimit)),
+      },
+    }),
     single: {
       perSecond: single.result.perSecond,
       p99Ms: p99(single.result.details),
