@@ -99,6 +99,29 @@ export function targetsTable(r: BenchResults, before: BenchResults | null): stri
   return lines.join("\n");
 }
 
+/** Server CPU per message, by thread: steadier than throughput here, and what optimisation moves. */
+export function cpuTable(r: BenchResults, before: BenchResults | null): string {
+  const total = (byThread: Record<string, number>) =>
+    round(
+      Object.values(byThread).reduce((a, b) => a + b, 0),
+      1,
+    );
+  const lines = [
+    "| Millrace on SQLite, CPU µs per message | now: total (by thread) | before: total (by thread) |",
+    "|---|---|---|",
+  ];
+  for (const [label, key] of [
+    ["publish, 1/request", "single"],
+    ["publish, 100/request", "batch"],
+    ["receive + ack", "receiveAck"],
+  ] as const) {
+    const now = r.sqlite[key].cpuMicros;
+    const then = before?.sqlite[key].cpuMicros;
+    lines.push(`| ${label} | ${total(now)} (${cpu(now)}) | ${then ? `${total(then)} (${cpu(then)})` : "–"} |`);
+  }
+  return lines.join("\n");
+}
+
 export function detailTable(r: BenchResults): string {
   const ref = r.references;
   const p = r.peers;
@@ -177,9 +200,11 @@ export function renderReport(r: BenchResults, file: string): string {
     "",
     targetsTable(r, before && before.file !== basename(file) ? before.results : null),
     "",
+    cpuTable(r, before && before.file !== basename(file) ? before.results : null),
+    "",
     "## Every scenario",
     "",
-    "256-byte JSON events everywhere; wrk with 64 connections for the HTTP servers; peers' clients run in Bun from `bench/peers`. CPU is the server's per message, by thread, from /proc (steadier than throughput on a shared machine); for peers, the client process's and, for Redis, the server's.",
+    "256-byte JSON events everywhere; wrk with 64 connections for the HTTP servers; thread `bun.exe` is the HTTP (main) thread, `Worker` the SQLite writer; peers' clients run in Bun from `bench/peers`. CPU is the server's per message, by thread, from /proc (steadier than throughput on a shared machine); for peers, the client process's and, for Redis, the server's.",
     "",
     detailTable(r),
     "",

@@ -12,6 +12,7 @@ import { startReferences } from "./scenarios/references.ts";
 import { measureStartup } from "./scenarios/startup.ts";
 import { log, ROOT } from "./lib/measure.ts";
 import { freshDatabase, startMillrace } from "./lib/servers.ts";
+import { updateReadme } from "./readme.ts";
 import { summarise, writeReport, type BenchResults } from "./report.ts";
 
 const quick = process.argv.includes("--quick");
@@ -79,5 +80,6 @@ mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 const file = join(ROOT, "bench/results", `${results.date.slice(0, 19).replace(/[:T]/g, "-")}.json`);
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 writeReport(results, file);
+updateReadme();
 log(`results written to ${file} and bench/RESULTS.md in ${results.wallSeconds.toFixed(0)} s`);
 console.log(JSON.stringify(summarise(results)));
