@@ -1,7 +1,8 @@
--- One message per request, the body of a small JSON event.
+-- One 256-byte JSON event per request (bench/lib/message.ts; the bench checks the length).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"body":{"orderId":12345,"customer":"c-42","amount":19.99,"currency":"EUR"},"headers":{"type":"order.created"}}'
+local event = '{"orderId":12345,"customer":"c-42","amount":19.99,"currency":"EUR","note":"' .. string.rep("x", 179) .. '"}'
+wrk.body = '{"body":' .. event .. '}'
 
 -- Report non-2xx responses (wrk counts status >= 400) so a broken run cannot pass as fast.
 -- No per-response callback: it would make wrk itself the bottleneck.

@@ -97,7 +97,29 @@ function runBatch(target: SqliteEngine, connection: Database, ops: Operation[]):
   }
 }
 
+/**
+ * Runs the batch without savepoints, and only when one of its operations throws, rolls the whole
+ * transaction back and runs it again with a savepoint around each operation. Operations rarely
+ * fail, and the two statements of a savepoint cost about as much as a publish's INSERT: skipping
+ * them cut the writer thread's CPU per single publish from 28 to 23 µs and per acked message from
+ * 37 to 35 µs (scripts/bench --quick, medians of 3; bench/results/2026-11-24-16-13-10.json → next).
+ * Nothing of the first attempt is reported, and ids and notes are drawn again, so it leaves no trace.
+ */
 function runInTransaction(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {
+  connection.run("BEGIN IMMEDIATE");
+  let results: OperationResult[];
+  try {
+    results = ops.map((operation) => ({ ok: true, value: execute(target, operation) }));
+  } catch {
+    if (connection.inTransaction) connection.run("ROLLBACK");
+    target.forgetCaches();
+    return runWithSavepoints(target, connection, ops);
+  }
+  connection.run("COMMIT");
+  return results;
+}
+
+function runWithSavepoints(target: SqliteEngine, connection: Database, ops: Operation[]): OperationResult[] {
   const savepoint = connection.query("SAVEPOINT op");
   const release = connection.query("RELEASE op");
   const rollbackOp = connection.query("ROLLBACK TO op");

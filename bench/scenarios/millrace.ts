@@ -1,0 +1,123 @@
+// Millrace's own scenarios on one running server: single and batch publish under wrk,
+// receive+ack with batch consumers, end-to-end latency at a fixed rate; CPU per message by thread.
+import {
+  cpuMicrosPerMessage,
+  log,
+  medianCpu,
+  peakRss,
+  repeat,
+  rssMb,
+  runClient,
+  spread,
+  threadCpuSeconds,
+  wrk,
+  type Spread,
+} from "../lib/measure.ts";
+import type { Running } from "../lib/servers.ts";
+import { measureReferencesOnce, summariseCeiling, type Ceiling, type ReferenceName } from "./references.ts";
+
+export interface Throughput {
+  perSecond: Spread;
+  p99Ms?: number;
+  cpuMicros: Record<string, number>;
+}
+
+export interface MillraceFigures {
+  single: Throughput;
+  batch: Throughput;
+  receiveAck: Throughput;
+  latency?: { p50Ms: number; p99Ms: number; p999Ms: number; rate: number };
+  rssIdleMb: number;
+  rssLoadMb: number;
+}
+
+async function put(base: string, queue: string): Promise<void> {
+  const response = await fetch(`${base}/v1/queues/${queue}`, { method: "PUT", body: "{}" });
+  if (!response.ok) throw new Error(`PUT queue ${queue}: ${response.status}`);
+}
+
+async function receiveAck(server: Running, queue: string, seconds: number) {
+  const before = threadCpuSeconds(server.pid);
+  const result = await runClient<{ acked: number; lost: number; perSecond: number }>(["bench/receive-ack.ts"], {
+    URL: server.base,
+    QUEUE: queue,
+    DURATION_S: String(seconds),
+  });
+  if (result.lost > 0) throw new Error(`receive+ack lost ${result.lost} acks; the run is void`);
+  return { ...result, cpuMicros: cpuMicrosPerMessage(before, threadCpuSeconds(server.pid), result.acked) };
+}
+
+export async function measureMillrace(
+  server: Running,
+  label: string,
+  runs: number,
+  seconds: number,
+  withLatency: boolean,
+  /** Measured in the same rounds as the single publishes, each round right before Millrace's run. */
+  references?: Record<ReferenceName, Running>,
+): Promise<MillraceFigures & { references?: Record<ReferenceName, Ceiling> }> {
+  const { base, pid } = server;
+  await Bun.sleep(300);
+  const rssIdleMb = rssMb(pid);
+  await put(base, "bench");
+  await put(base, "batch");
+
+  log(`${label}: single publish, ${runs} × ${seconds} s`);
+  await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 1);
+  const referenceRuns: Array<Awaited<ReturnType<typeof measureReferencesOnce>>> = [];
+  const single = await peakRss(pid, () =>
+    repeat(runs, async () => {
+      if (references) referenceRuns.push(await measureReferencesOnce(references, seconds));
+      return wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", seconds, pid);
+    }),
+  );
+  log(`${label}: median ${single.result.perSecond.median.toFixed(0)} publishes/s`);
+
+  log(`${label}: batch publish of 100, ${runs} × ${seconds} s`);
+  const batch = await peakRss(pid, () =>
+    repeat(runs, async () => {
+      const run = await wrk(`${base}/v1/queues/batch/messages`, "publish-batch.lua", seconds, pid);
+      const perMessage = Object.fromEntries(Object.entries(run.cpuMicros).map(([k, v]) => [k, v / 100]));
+      return { ...run, perSecond: run.perSecond * 100, cpuMicros: perMessage };
+    }),
+  );
+  log(`${label}: median ${batch.result.perSecond.median.toFixed(0)} msg/s in batches`);
+
+  log(`${label}: receive + ack of 100, 8 consumers, ${runs} × ${seconds} s`);
+  const consumed = await peakRss(pid, () => repeat(runs, () => receiveAck(server, "batch", seconds)));
+  log(`${label}: median ${consumed.result.perSecond.median.toFixed(0)} msg/s received and acked`);
+
+  let latency: MillraceFigures["latency"];
+  if (withLatency) {
+    log(`${label}: end-to-end latency at 5k msg/s, ${seconds} s`);
+    latency = await runClient(["bench/e2e-latency.ts"], { URL: base, RATE: "5000", DURATION_S: String(seconds) });
+    log(`${label}: p99 ${latency!.p99Ms} ms`);
+  }
+  const p99 = (details: Array<{ p99Ms: number }>) => spread(details.map((d) => d.p99Ms)).median;
+  return {
+    ...(references && {
+      references: {
+        loadGenerator: summariseCeiling(referenceRuns.map((r) => r.loadGenerator)),
+        elysia: summariseCeiling(referenceRuns.map((r) => r.elysia)),
+        durableLimit: summariseCeiling(referenceRuns.map((r) => r.durableLimit)),
+      },
+    }),
+    single: {
+      perSecond: single.result.perSecond,
+      p99Ms: p99(single.result.details),
+      cpuMicros: medianCpu(single.result.details.map((d) => d.cpuMicros)),
+    },
+    batch: {
+      perSecond: batch.result.perSecond,
+      p99Ms: p99(batch.result.details),
+      cpuMicros: medianCpu(batch.result.details.map((d) => d.cpuMicros)),
+    },
+    receiveAck: {
+      perSecond: consumed.result.perSecond,
+      cpuMicros: medianCpu(consumed.result.details.map((d) => d.cpuMicros)),
+    },
+    latency,
+    rssIdleMb,
+    rssLoadMb: Math.max(single.peakMb, batch.peakMb, consumed.peakMb),
+  };
+}
