@@ -15,8 +15,8 @@ import type {
   TopicRecord,
   WriteHealth,
 } from "../domain/records.ts";
-import type { Store } from "../storage/store.ts";
-import type { AttemptRecord, EndpointState } from "../domain/webhook-endpoint.ts";
+import type { SettleItem, SettleResult, Store } from "../storage/store.ts";
+import type { AttemptRecord, CircuitPolicy, EndpointState } from "../domain/webhook-endpoint.ts";
 import { applyEndpointChanges } from "./endpoint-changes.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
 import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
@@ -210,6 +210,30 @@ export class Broker {
       this.observer.messages("nacked", queue, nacked);
       return outcomes;
     });
+  }
+
+  /**
+   * Settles finished webhook sends of `queue` (attempt, circuit, ack or nack) in one store call;
+   * counts and wakes as `ack` and `nack` do.
+   */
+  async settleDeliveries(queue: string, items: SettleItem[], policy: CircuitPolicy): Promise<SettleResult[]> {
+    const results = await this.store.deliveries.settle(queue, items, policy, this.clock());
+    let acked = 0;
+    let nacked = 0;
+    let readyNow = 0;
+    items.forEach((item, index) => {
+      if (results[index]?.outcome !== "ok") return;
+      if (item.settlement.action === "ack") {
+        acked += 1;
+      } else {
+        nacked += 1;
+        if (item.settlement.delayMs === 0) readyNow += 1;
+      }
+    });
+    if (readyNow > 0) this.store.notifier.notify(queue, readyNow);
+    if (acked > 0) this.observer.messages("acked", queue, acked);
+    if (nacked > 0) this.observer.messages("nacked", queue, nacked);
+    return results;
   }
 
   async extend(queue: string, receipts: string[], visibilityTimeoutSeconds: number | null): Promise<LeaseOutcome[]> {

@@ -158,6 +158,20 @@ export interface MaintenanceStore {
  * that maxConcurrency, maxPerSecond and the circuit hold across every worker sharing the store;
  * and the attempt history.
  */
+/** One finished send: its attempt, and what becomes of its lease (a 410 goes through `disable` instead). */
+export interface SettleItem {
+  attempt: AttemptRecord;
+  circuitFailure: boolean;
+  receipt: string;
+  /** Ack, or nack with `delayMs` (null = the queue's backoff) and the error kept on the message. */
+  settlement: { action: "ack" } | { action: "retry"; delayMs: number | null; error: string | null };
+}
+
+export interface SettleResult {
+  change: CircuitChange;
+  outcome: LeaseOutcome;
+}
+
 export interface DeliveryStore {
   /**
    * Leases up to `max` messages for delivery, in one transaction under the endpoint's lock: none
@@ -168,6 +182,12 @@ export interface DeliveryStore {
   claim(queue: string, max: number, visibilityMs: number, owner: string, now: number): Promise<DeliveryClaim>;
   /** Records one attempt and its effect on the circuit; tells when the circuit opened or closed. */
   record(attempt: AttemptRecord, circuitFailure: boolean, policy: CircuitPolicy, now: number): Promise<CircuitChange>;
+  /**
+   * Settles finished sends of one queue in one transaction: records each attempt and its effect
+   * on the circuit (in order), then acks or nacks each lease exactly as `messages.ack`/`nack`
+   * would (only while that lease is held). Calls made together may share one transaction.
+   */
+  settle(queue: string, items: SettleItem[], policy: CircuitPolicy, now: number): Promise<SettleResult[]>;
   /** Pauses delivery of the queue (a 410 answer) until `enable`. */
   disable(queue: string, reason: string, now: number): Promise<void>;
   /** Clears a disable and resets the circuit; true when delivery was disabled. */

@@ -1,7 +1,7 @@
 import type { Broker } from "../broker/broker.ts";
 import type { LeasedMessage } from "../domain/message.ts";
 import type { QueueRecord } from "../domain/records.ts";
-import type { CircuitPolicy, EndpointState } from "../domain/webhook-endpoint.ts";
+import type { AttemptRecord, CircuitChange, CircuitPolicy, EndpointState } from "../domain/webhook-endpoint.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Store } from "../storage/store.ts";
@@ -62,53 +62,58 @@ export async function deliverOne(
   const label = outcomeLabel(outcome);
   ctx.metrics?.webhookRequests.inc({ queue: queue.name, outcome: label });
   ctx.metrics?.webhookDuration.observe({ queue: queue.name }, outcome.durationMs / 1000);
-  const now = ctx.clock();
-  const change = await ctx.store.deliveries.record(
-    {
+  const attempt: AttemptRecord = {
+    queue: queue.name,
+    messageId: message.id,
+    attempt: message.attempts,
+    at: startedAt,
+    outcome: label,
+    status: outcome.kind === "response" ? outcome.status : null,
+    durationMs: outcome.durationMs,
+    error: decision.action === "ack" ? null : outcome.kind === "response" ? decision.reason : outcome.error,
+    responseExcerpt: outcome.kind === "response" ? outcome.responseExcerpt : null,
+  };
+  if (decision.action === "disable") {
+    const now = ctx.clock();
+    logCircuitChange(ctx, queue.name, label, await ctx.store.deliveries.record(attempt, false, ctx.circuit, now));
+    await ctx.store.deliveries.disable(queue.name, decision.reason, now);
+    // The message waits for the endpoint to be re-enabled; this attempt does not count against it.
+    await ctx.store.messages.returnUndelivered(queue.name, [message.receipt], now);
+    ctx.logger.warn("webhook endpoint disabled by a 410 answer; a PUT of the queue re-enables it", {
       queue: queue.name,
-      messageId: message.id,
-      attempt: message.attempts,
-      at: startedAt,
-      outcome: label,
-      status: outcome.kind === "response" ? outcome.status : null,
-      durationMs: outcome.durationMs,
-      error: decision.action === "ack" ? null : outcome.kind === "response" ? decision.reason : outcome.error,
-      responseExcerpt: outcome.kind === "response" ? outcome.responseExcerpt : null,
-    },
-    decision.action === "retry" && decision.circuitFailure,
+      url: delivery.url,
+    });
+    return true;
+  }
+  // The attempt, the circuit and the ack or nack in one store call, which PostgreSQL shares
+  // with the other sends of the queue finishing meanwhile.
+  const [settled] = await ctx.broker.settleDeliveries(
+    queue.name,
+    [
+      {
+        attempt,
+        circuitFailure: decision.action === "retry" && decision.circuitFailure,
+        receipt: message.receipt,
+        settlement:
+          decision.action === "ack"
+            ? { action: "ack" }
+            : { action: "retry", delayMs: decision.delayMs, error: decision.reason.slice(0, 1000) },
+      },
+    ],
     ctx.circuit,
-    now,
   );
+  logCircuitChange(ctx, queue.name, label, settled?.change ?? null);
+  return true;
+}
+
+function logCircuitChange(ctx: DeliveryContext, queue: string, label: string, change: CircuitChange): void {
   if (change === "opened") {
     ctx.logger.warn("webhook circuit opened: delivery to this endpoint pauses for the cool-down", {
-      queue: queue.name,
+      queue,
       cooldown_ms: ctx.circuit.cooldownMs,
       last_outcome: label,
     });
   } else if (change === "closed") {
-    ctx.logger.info("webhook circuit closed: the endpoint answers again", { queue: queue.name });
+    ctx.logger.info("webhook circuit closed: the endpoint answers again", { queue });
   }
-  switch (decision.action) {
-    case "ack":
-      await ctx.broker.ack(queue.name, [message.receipt]);
-      break;
-    case "disable":
-      await ctx.store.deliveries.disable(queue.name, decision.reason, now);
-      // The message waits for the endpoint to be re-enabled; this attempt does not count against it.
-      await ctx.store.messages.returnUndelivered(queue.name, [message.receipt], now);
-      ctx.logger.warn("webhook endpoint disabled by a 410 answer; a PUT of the queue re-enables it", {
-        queue: queue.name,
-        url: delivery.url,
-      });
-      break;
-    case "retry":
-      await ctx.broker.nack(
-        queue.name,
-        [message.receipt],
-        decision.delayMs === null ? null : decision.delayMs / 1000,
-        decision.reason.slice(0, 1000),
-      );
-      break;
-  }
-  return true;
 }

@@ -14,6 +14,14 @@ const IDLE_POLL_MS = 250;
 const FULL_POLL_MS = 50;
 /** At most this many messages per claim, so one busy queue cannot take every slot in one go. */
 const MAX_PER_CLAIM = 64;
+/**
+ * Free slots the worker waits for before claiming again while sends are in flight: a claim per
+ * finished send would cost a store transaction per message; a quarter of the slots (at most 16)
+ * keeps the pipe full with a claim per batch.
+ */
+export function refillBatch(concurrency: number): number {
+  return Math.max(1, Math.min(16, Math.floor(concurrency / 4)));
+}
 /** The lease outlives the send's timeout by this much, so recording and settling fit inside it. */
 const LEASE_MARGIN_MS = 10_000;
 
@@ -51,8 +59,10 @@ export class WebhookWorker implements Service {
   private unsubscribe: (() => void) | null = null;
   private readonly gauges: EndpointGauges | null;
   private cursor = 0;
+  private readonly refill: number;
 
   constructor(private readonly options: WebhookWorkerOptions) {
+    this.refill = refillBatch(options.concurrency);
     this.gauges = options.metrics ? new EndpointGauges(options.metrics) : null;
   }
 
@@ -159,7 +169,7 @@ export class WebhookWorker implements Service {
     for (let i = 0; i < entries.length && this.claiming; i++) {
       const entry = entries[(this.cursor + i) % entries.length]!;
       const free = this.options.concurrency - this.inFlight.size;
-      if (free <= 0) return;
+      if (!this.worthClaiming()) return;
       const now = this.options.clock();
       if (entry.nextClaimAt > now) continue;
       const delivery = entry.record.settings.delivery!;
@@ -194,7 +204,8 @@ export class WebhookWorker implements Service {
       )
       .finally(() => {
         this.inFlight.delete(task);
-        // A slot freed here, and perhaps one under the queue's maxConcurrency.
+        if (!this.worthClaiming()) return;
+        // Slots freed here, and perhaps some under the queue's maxConcurrency.
         const current = this.queues.get(entry.record.name);
         if (current) current.nextClaimAt = 0;
         this.wake?.();
@@ -202,10 +213,16 @@ export class WebhookWorker implements Service {
     this.inFlight.add(task);
   }
 
+  /** Enough slots are free for a batch, or nothing is in flight (a trickle is still sent at once). */
+  private worthClaiming(): boolean {
+    const free = this.options.concurrency - this.inFlight.size;
+    return free >= this.refill || (free > 0 && this.inFlight.size === 0);
+  }
+
   private untilNextDue(refreshedAt: number): number {
     const now = this.options.clock();
     let due = REFRESH_MS - (performance.now() - refreshedAt);
-    if (this.inFlight.size < this.options.concurrency) {
+    if (this.worthClaiming()) {
       for (const entry of this.queues.values()) due = Math.min(due, entry.nextClaimAt - now);
     }
     return Math.max(0, due);

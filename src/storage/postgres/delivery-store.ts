@@ -1,10 +1,8 @@
-import type { SQL } from "bun";
 import { queueNotFound } from "../../domain/errors.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
 import {
   afterAttempt,
   afterLease,
-  newEndpointState,
   planClaim,
   type AttemptRecord,
   type CircuitChange,
@@ -12,10 +10,12 @@ import {
   type DeliveryClaim,
   type EndpointState,
 } from "../../domain/webhook-endpoint.ts";
-import type { DeliveryStore } from "../store.ts";
+import type { DeliveryStore, SettleItem, SettleResult } from "../store.ts";
 import { claimReady } from "./claim.ts";
 import { affected, num, numOrNull, rows, type PgDatabase } from "./db.ts";
 import { releaseExpired } from "./lifecycle.ts";
+import { SettleCombiner } from "./delivery-settle.ts";
+import { lockEndpoint, save, sameState, toEndpoint } from "./endpoint-row.ts";
 
 /** Expired leases one claim turns over first, so they count neither as in flight nor as lost. */
 const EXPIRED_LEASES_PER_CLAIM = 100;
@@ -28,7 +28,11 @@ const EXPIRED_LEASES_PER_CLAIM = 100;
  * transaction. Claims of different queues never wait for each other.
  */
 export class PgDeliveryStore implements DeliveryStore {
-  constructor(private readonly db: PgDatabase) {}
+  private readonly settles: SettleCombiner;
+
+  constructor(private readonly db: PgDatabase) {
+    this.settles = new SettleCombiner(db);
+  }
 
   claim(queue: string, max: number, visibilityMs: number, owner: string, now: number): Promise<DeliveryClaim> {
     return this.db.transaction(async (tx) => {
@@ -60,6 +64,10 @@ export class PgDeliveryStore implements DeliveryStore {
       if (!sameState(next, endpoint)) await save(tx.sql, next, now);
       return change;
     });
+  }
+
+  settle(queue: string, items: SettleItem[], policy: CircuitPolicy, now: number): Promise<SettleResult[]> {
+    return this.settles.settle(queue, items, policy, now);
   }
 
   disable(queue: string, reason: string, now: number): Promise<void> {
@@ -119,47 +127,6 @@ export class PgDeliveryStore implements DeliveryStore {
          WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id)
          ORDER BY a.id LIMIT ${limit})`);
   }
-}
-
-/** The queue's endpoint row, locked until the transaction ends; created on first use. */
-async function lockEndpoint(sql: SQL, queue: string, now: number): Promise<EndpointState> {
-  const select = () => rows(sql`SELECT * FROM webhook_endpoints WHERE queue = ${queue} FOR UPDATE`);
-  let [row] = await select();
-  if (!row) {
-    await sql`INSERT INTO webhook_endpoints (queue, updated_at) VALUES (${queue}, ${now}) ON CONFLICT (queue) DO NOTHING`;
-    [row] = await select();
-  }
-  return row ? toEndpoint(row) : newEndpointState(queue);
-}
-
-async function save(sql: SQL, e: EndpointState, now: number): Promise<void> {
-  await sql`
-    UPDATE webhook_endpoints
-       SET disabled_at = ${e.disabledAt}, disabled_reason = ${e.disabledReason},
-           consecutive_failures = ${e.consecutiveFailures}, circuit_open_until = ${e.circuitOpenUntil},
-           probe_expires_at = ${e.probeExpiresAt}, tokens = ${e.tokens}, tokens_at = ${e.tokensAt},
-           previous_secret = ${e.previousSecret}, previous_secret_expires_at = ${e.previousSecretExpiresAt},
-           updated_at = ${now}
-     WHERE queue = ${e.queue}`;
-}
-
-function sameState(a: EndpointState, b: EndpointState): boolean {
-  return (Object.keys(a) as Array<keyof EndpointState>).every((key) => a[key] === b[key]);
-}
-
-function toEndpoint(row: Record<string, unknown>): EndpointState {
-  return {
-    queue: row.queue as string,
-    disabledAt: numOrNull(row.disabled_at),
-    disabledReason: (row.disabled_reason as string | null) ?? null,
-    consecutiveFailures: num(row.consecutive_failures),
-    circuitOpenUntil: numOrNull(row.circuit_open_until),
-    probeExpiresAt: numOrNull(row.probe_expires_at),
-    tokens: num(row.tokens),
-    tokensAt: num(row.tokens_at),
-    previousSecret: (row.previous_secret as string | null) ?? null,
-    previousSecretExpiresAt: numOrNull(row.previous_secret_expires_at),
-  };
 }
 
 function toAttempt(row: Record<string, unknown>): AttemptRecord {

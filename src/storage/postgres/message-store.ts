@@ -53,39 +53,11 @@ export class PgMessageStore implements MessageStore {
   }
 
   ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {
-    return this.db.transaction(async (tx) => {
-      const held = await lockHeld(tx, queue, receipts, now, true);
-      const acked = held.filter(isRow);
-      if (acked.length > 0) {
-        // The delete and, for a bounded queue, its live count, in one statement.
-        await tx.sql`
-          WITH gone AS (DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[]) RETURNING 1)
-          UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
-           WHERE name = ${queue} AND max_messages > 0`;
-        const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
-        for (const group of groups) await promoteGroup(tx, queue, group);
-      }
-      return held.map(outcome);
-    });
+    return this.db.transaction((tx) => ackHeld(tx, queue, receipts, now));
   }
 
   nack(queue: string, items: NackItem[], now: number): Promise<LeaseOutcome[]> {
-    return this.db.transaction(async (tx) => {
-      const record = await requireQueue(tx.sql, queue);
-      const held = await lockHeld(
-        tx,
-        queue,
-        items.map((item) => item.receipt),
-        now,
-        true,
-      );
-      for (const [index, row] of held.entries()) {
-        if (!isRow(row)) continue;
-        const item = items[index]!;
-        await failAttempt(tx, row, record, item.error, item.delayMs, now);
-      }
-      return held.map(outcome);
-    });
+    return this.db.transaction((tx) => nackHeld(tx, queue, items, now));
   }
 
   extend(queue: string, items: ExtendItem[], now: number): Promise<LeaseOutcome[]> {
@@ -160,6 +132,40 @@ export class PgMessageStore implements MessageStore {
     }
     return toMessageRecord(row, now);
   }
+}
+
+/** Acks, inside `tx`, the leases still held among `receipts` (the body of `ack`, shared with delivery's settle). */
+export async function ackHeld(tx: Tx, queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {
+  const held = await lockHeld(tx, queue, receipts, now, true);
+  const acked = held.filter(isRow);
+  if (acked.length > 0) {
+    // The delete and, for a bounded queue, its live count, in one statement.
+    await tx.sql`
+      WITH gone AS (DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[]) RETURNING 1)
+      UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
+       WHERE name = ${queue} AND max_messages > 0`;
+    const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
+    for (const group of groups) await promoteGroup(tx, queue, group);
+  }
+  return held.map(outcome);
+}
+
+/** Nacks, inside `tx`, the leases still held among `items` (the body of `nack`, shared with delivery's settle). */
+export async function nackHeld(tx: Tx, queue: string, items: NackItem[], now: number): Promise<LeaseOutcome[]> {
+  const record = await requireQueue(tx.sql, queue);
+  const held = await lockHeld(
+    tx,
+    queue,
+    items.map((item) => item.receipt),
+    now,
+    true,
+  );
+  for (const [index, row] of held.entries()) {
+    if (!isRow(row)) continue;
+    const item = items[index]!;
+    await failAttempt(tx, row, record, item.error, item.delayMs, now);
+  }
+  return held.map(outcome);
 }
 
 function isRow(held: Held): held is LeasedRow {

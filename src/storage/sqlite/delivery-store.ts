@@ -9,7 +9,7 @@ import {
   type DeliveryClaim,
   type EndpointState,
 } from "../../domain/webhook-endpoint.ts";
-import type { DeliveryStore } from "../store.ts";
+import type { DeliveryStore, SettleItem, SettleResult } from "../store.ts";
 import type { SqliteContext } from "./context.ts";
 import type { SqliteMessageStore } from "./message-store.ts";
 import type { Synchronous } from "./synchronous.ts";
@@ -86,6 +86,23 @@ export class SqliteDeliveryStore implements Synchronous<DeliveryStore> {
     const { next, change } = afterAttempt(endpoint, circuitFailure, policy, now);
     this.save(next, now);
     return change;
+  }
+
+  /** One writer operation, so one transaction (with whatever else the writer folds into it). */
+  settle(queue: string, items: SettleItem[], policy: CircuitPolicy, now: number): SettleResult[] {
+    return items.map((item) => {
+      const change = this.record(item.attempt, item.circuitFailure, policy, now);
+      const { settlement } = item;
+      const [outcome] =
+        settlement.action === "ack"
+          ? this.messages.ack(queue, [item.receipt], now)
+          : this.messages.nack(
+              queue,
+              [{ receipt: item.receipt, delayMs: settlement.delayMs, error: settlement.error }],
+              now,
+            );
+      return { change, outcome: outcome ?? "lease_lost" };
+    });
   }
 
   disable(queue: string, reason: string, now: number): void {
