@@ -20,6 +20,8 @@ import { sqliteFileIn } from "./storage/sqlite/data-file.ts";
 import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
+import { startSqsListener } from "./sqs/listener.ts";
+import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 
 /**
  * The composition root: config -> store -> broker -> services -> HTTP.
@@ -32,6 +34,8 @@ export class App {
   private services: Service[] = [];
   private http: HttpServers | null = null;
   private authenticator: Authenticator | null = null;
+  /** The keys file opened for the SQS listener when /v1 uses JWT. */
+  private sqsKeys: ApiKeyAuthenticator | null = null;
   private dataDirLock: DataDirLock | null = null;
   private stopping: Promise<void> | null = null;
   readonly metrics: Metrics | null;
@@ -46,6 +50,11 @@ export class App {
   /** The API's base URL once started (the real port when configured with port 0). */
   get url(): string {
     return urlOf(this.http?.api ?? null);
+  }
+
+  /** The SQS listener's base URL, when MILLRACE_SQS_LISTEN is set. */
+  get sqsUrl(): string {
+    return urlOf(this.http?.sqs ?? null);
   }
 
   /** The metrics listener's base URL, when MILLRACE_METRICS_LISTEN is set. */
@@ -116,6 +125,7 @@ export class App {
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),
       };
       this.http = startHttpServers(config, tables, { logger, metrics, authenticator: this.authenticator });
+      if (config.sqsListen && config.mode !== "worker") this.http.sqs = await this.startSqs(config.sqsListen);
     }
     this.phase = "ready";
     logger.info("millrace ready", {
@@ -123,6 +133,7 @@ export class App {
       commit: COMMIT,
       mode: config.mode,
       listen: this.http?.api ? this.url : null,
+      sqs_listen: this.http?.sqs ? this.sqsUrl : null,
       metrics_listen: this.http?.metrics ? this.metricsUrl : null,
       auth: config.auth,
       storage: this.store.dialect,
@@ -130,9 +141,33 @@ export class App {
     });
   }
 
+  /** SQS access keys come from the API keys file: the /v1 authenticator's when it reads that file. */
+  private async startSqs(listen: NonNullable<Config["sqsListen"]>): Promise<HttpServers["sqs"]> {
+    const { config, logger } = this;
+    let keys: ApiKeyAuthenticator | null = null;
+    if (config.auth !== "none") {
+      if (this.authenticator instanceof ApiKeyAuthenticator) keys = this.authenticator;
+      else {
+        keys = await ApiKeyAuthenticator.open(config.apiKeysFile!, logger);
+        keys.watch();
+        this.sqsKeys = keys;
+      }
+    }
+    return startSqsListener({
+      listen,
+      broker: this.broker!,
+      keys,
+      publicUrl: config.sqsPublicUrl,
+      maxBodyBytes: config.maxBodyBytes,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      logger,
+    });
+  }
+
   /** SIGHUP: re-read the API keys file (and forget cached tokens). */
   async reload(): Promise<void> {
     if (this.authenticator) await this.authenticator.reload();
+    if (this.sqsKeys) await this.sqsKeys.reload();
   }
 
   /** Drains and shuts down within the shutdown timeout (DESIGN §6); safe to call twice. */
@@ -149,6 +184,7 @@ export class App {
       services: this.services,
       close: async () => {
         this.authenticator?.close();
+        this.sqsKeys?.close();
         await this.store?.close();
         this.dataDirLock?.release();
       },

@@ -314,7 +314,8 @@ export class Broker {
     return this.store.messages.releaseOwnedLeases(this.instanceId, this.clock());
   }
 
-  private async getQueueRecord(name: string): Promise<QueueRecord> {
+  /** The queue's settings without its stats (which cost a count); throws queue_not_found. */
+  async getQueueRecord(name: string): Promise<QueueRecord> {
     const queue = await this.store.queues.get(name);
     if (!queue) throw queueNotFound(name);
     return queue;

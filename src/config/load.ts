@@ -107,6 +107,7 @@ function crossChecks(config: Config, readFile: (path: string) => string): string
       }
     }
   }
+  problems.push(...sqsProblems(config, readFile));
   if (config.auth === "jwt") {
     if ((config.jwtSecret === null) === (config.jwksUrls.length === 0)) {
       problems.push(
@@ -132,6 +133,35 @@ function crossChecks(config: Config, readFile: (path: string) => string): string
     );
   }
   return problems;
+}
+
+/** The SQS listener's access keys live in the API keys file, whatever MILLRACE_AUTH says for /v1. */
+function sqsProblems(config: Config, readFile: (path: string) => string): string[] {
+  const listen = config.sqsListen;
+  if (listen === null || config.mode === "worker") return [];
+  if (listen.port !== 0 && listen.port === config.listen.port && listen.host === config.listen.host) {
+    return ["MILLRACE_SQS_LISTEN: is the API address; give it its own port (9324 is usual)"];
+  }
+  if (config.auth === "none") {
+    return isLoopbackHost(listen.host)
+      ? []
+      : [
+          `MILLRACE_AUTH: is none, but MILLRACE_SQS_LISTEN (${formatHostPort(listen)}) is not a loopback address; set MILLRACE_AUTH=api-key and create access keys with \`millrace keys create --sqs\`, or listen on 127.0.0.1`,
+        ];
+  }
+  if (config.apiKeysFile === null) {
+    return [
+      "MILLRACE_API_KEYS_FILE: MILLRACE_SQS_LISTEN needs it for the SQS access keys; create them with `millrace keys create --sqs`",
+    ];
+  }
+  if (config.auth === "jwt") {
+    try {
+      parseKeysFile(readFile(config.apiKeysFile));
+    } catch (error) {
+      return [`MILLRACE_API_KEYS_FILE: ${config.apiKeysFile}: ${(error as Error).message}`];
+    }
+  }
+  return [];
 }
 
 /** The effective configuration as printable text, with secrets redacted. */

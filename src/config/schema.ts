@@ -3,6 +3,7 @@ import { OBSERVABILITY_SETTINGS } from "./observability-settings.ts";
 import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
 import { checkSslMode } from "./ssl-mode.ts";
 import { SECURITY_SETTINGS } from "./security-settings.ts";
+import { SQS_SETTINGS } from "./sqs-settings.ts";
 import { spec } from "./setting-spec.ts";
 
 export { parseHostPort } from "./parsers.ts";
@@ -130,7 +131,7 @@ const CORE_SETTINGS = {
   }),
 } as const;
 
-export const SETTINGS = { ...CORE_SETTINGS, ...SECURITY_SETTINGS, ...OBSERVABILITY_SETTINGS } as const;
+export const SETTINGS = { ...CORE_SETTINGS, ...SECURITY_SETTINGS, ...OBSERVABILITY_SETTINGS, ...SQS_SETTINGS } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Config = { [K in SettingKey]: ReturnType<(typeof SETTINGS)[K]["parse"]> };
