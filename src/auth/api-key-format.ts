@@ -69,7 +69,8 @@ export function readKeysFile(text: string): {
       const fields = splitFields(line);
       if (fields.has("access_key_id")) {
         const entry = parseAccessKeyLine(fields);
-        if (accessKeys.has(entry.accessKeyId)) throw new Error(`access_key_id ${entry.accessKeyId} appears twice; remove one`);
+        if (accessKeys.has(entry.accessKeyId))
+          throw new Error(`access_key_id ${entry.accessKeyId} appears twice; remove one`);
         accessKeys.set(entry.accessKeyId, entry);
         return;
       }

@@ -50,6 +50,8 @@ export function requireAccess(context: ActionContext, scopes: readonly Scope[], 
     );
   }
   if (queue !== null && !principal.queues.allows(queue)) {
-    throw accessDenied(`the access key may not use queue "${queue}"; it allows ${principal.queues.patterns.join(", ")}`);
+    throw accessDenied(
+      `the access key may not use queue "${queue}"; it allows ${principal.queues.patterns.join(", ")}`,
+    );
   }
 }

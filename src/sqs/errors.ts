@@ -19,7 +19,10 @@ export class SqsError extends Error {
   }
 }
 
-const simple = (code: string, status = 400) => (message: string) => new SqsError(code, code, status, message);
+const simple =
+  (code: string, status = 400) =>
+  (message: string) =>
+    new SqsError(code, code, status, message);
 
 export const invalidParameterValue = simple("InvalidParameterValue");
 export const missingParameter = simple("MissingParameter");
@@ -79,7 +82,8 @@ export function toSqsError(error: unknown): SqsError {
       case "queue_not_allowed":
         return accessDenied(error.message);
       default:
-        if (error.status < 500) return new SqsError("InvalidParameterValue", "InvalidParameterValue", 400, error.message);
+        if (error.status < 500)
+          return new SqsError("InvalidParameterValue", "InvalidParameterValue", 400, error.message);
         // 503 is what the SDKs retry.
         return new SqsError("ServiceUnavailable", "ServiceUnavailable", 503, error.message, false);
     }

@@ -14,7 +14,12 @@ export function parseJsonRequest(target: string, body: string): { action: string
     throw new SqsError("SerializationException", "SerializationException", 400, "the request body is not valid JSON");
   }
   if (typeof params !== "object" || params === null || Array.isArray(params)) {
-    throw new SqsError("SerializationException", "SerializationException", 400, "the request body must be a JSON object");
+    throw new SqsError(
+      "SerializationException",
+      "SerializationException",
+      400,
+      "the request body must be a JSON object",
+    );
   }
   return { action: match[1]!, params: params as Params };
 }

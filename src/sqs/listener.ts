@@ -52,7 +52,9 @@ export function sqsHandler(options: SqsListenerOptions): (request: Request) => P
       const url = new URL(request.url);
       const rawPath = rawPathOf(request.url);
       if (request.method !== "POST" && request.method !== "GET") {
-        throw invalidAction(`${request.method} is not an SQS request; SQS requests are POST (or GET with a query string)`);
+        throw invalidAction(
+          `${request.method} is not an SQS request; SQS requests are POST (or GET with a query string)`,
+        );
       }
       const body = new Uint8Array(await request.arrayBuffer());
       const { principal, region } = authenticate(options, request, url, rawPath, body, clock());
@@ -72,7 +74,8 @@ export function sqsHandler(options: SqsListenerOptions): (request: Request) => P
       return json ? jsonResponse(result, requestId) : queryResponse(action, result, requestId);
     } catch (error) {
       const sqs = toSqsError(error);
-      if (sqs.status >= 500) options.logger.error("sqs request failed", { request_id: requestId, ...errorContext(error) });
+      if (sqs.status >= 500)
+        options.logger.error("sqs request failed", { request_id: requestId, ...errorContext(error) });
       return json ? jsonError(sqs, requestId) : queryError(sqs, requestId);
     }
   };

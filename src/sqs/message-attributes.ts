@@ -28,7 +28,9 @@ const SQS_TEXT = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
 
 export function assertSqsText(field: string, text: string): void {
   if (!SQS_TEXT.test(text)) {
-    throw invalidMessageContents(`${field} contains characters outside the allowed set (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF)`);
+    throw invalidMessageContents(
+      `${field} contains characters outside the allowed set (#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF)`,
+    );
   }
 }
 
@@ -41,11 +43,17 @@ export function checkAttributes(
   const wire: Record<string, WireAttribute> = {};
   let bytes = 0;
   if (raw === undefined || raw === null) return { attributes, wire, bytes };
-  if (typeof raw !== "object" || Array.isArray(raw)) throw invalidParameterValue(`${field} must be a map of name to value`);
+  if (typeof raw !== "object" || Array.isArray(raw))
+    throw invalidParameterValue(`${field} must be a map of name to value`);
   const entries = Object.entries(raw as Record<string, unknown>);
-  if (entries.length > MAX_ATTRIBUTES) throw invalidParameterValue(`${field}: at most ${MAX_ATTRIBUTES} attributes per message`);
+  if (entries.length > MAX_ATTRIBUTES)
+    throw invalidParameterValue(`${field}: at most ${MAX_ATTRIBUTES} attributes per message`);
   for (const [name, value] of entries) {
-    if (!ATTRIBUTE_NAME.test(name) || /^(aws\.|amazon\.)/i.test(name) || name.toLowerCase().startsWith(RESERVED_PREFIX)) {
+    if (
+      !ATTRIBUTE_NAME.test(name) ||
+      /^(aws\.|amazon\.)/i.test(name) ||
+      name.toLowerCase().startsWith(RESERVED_PREFIX)
+    ) {
       throw invalidParameterValue(
         `${field}: "${name.slice(0, 260)}" is not a valid attribute name; use up to 256 of A-Z a-z 0-9 _ - . (no leading, trailing or double dots), not starting with AWS., Amazon. or sqs-`,
       );
@@ -53,7 +61,9 @@ export function checkAttributes(
     const v = (value ?? {}) as Record<string, unknown>;
     const dataType = v.DataType;
     if (typeof dataType !== "string" || !DATA_TYPE.test(dataType)) {
-      throw invalidParameterValue(`${field}.${name}.DataType must be String, Number or Binary, optionally with a .suffix`);
+      throw invalidParameterValue(
+        `${field}.${name}.DataType must be String, Number or Binary, optionally with a .suffix`,
+      );
     }
     if (dataType.startsWith("Binary")) {
       if (typeof v.BinaryValue !== "string" || !BASE64.test(v.BinaryValue)) {
@@ -80,7 +90,10 @@ export function checkAttributes(
   return { attributes, wire, bytes };
 }
 
-export function attributesToHeaders(wire: Record<string, WireAttribute>, traceHeader: string | null): Record<string, string> {
+export function attributesToHeaders(
+  wire: Record<string, WireAttribute>,
+  traceHeader: string | null,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const types: Record<string, string> = {};
   for (const [name, value] of Object.entries(wire)) {
@@ -108,8 +121,10 @@ export function headersToAttributes(headersJson: string | null): {
   }
   for (const [name, value] of Object.entries(headers)) {
     if (name.toLowerCase().startsWith(RESERVED_PREFIX)) continue;
-    const type = typeof types[name] === "string" ? (types[name] as string) : "String";
-    wire[name] = type.startsWith("Binary") ? { DataType: type, BinaryValue: value } : { DataType: type, StringValue: value };
+    const type = typeof types[name] === "string" ? types[name] : "String";
+    wire[name] = type.startsWith("Binary")
+      ? { DataType: type, BinaryValue: value }
+      : { DataType: type, StringValue: value };
   }
   return { wire, traceHeader: headers[TRACE_HEADER] ?? null };
 }

@@ -22,9 +22,12 @@ export function requiredString(params: Params, name: string): string {
 export function optionalInt(params: Params, name: string, min: number, max: number): number | undefined {
   const value = params[name];
   if (value === undefined || value === null || value === "") return undefined;
-  const number = typeof value === "number" ? value : typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  const number =
+    typeof value === "number" ? value : typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(number) || number < min || number > max) {
-    throw invalidParameterValue(`Value ${String(value)} for parameter ${name} is invalid. Reason: must be an integer from ${min} to ${max}.`);
+    throw invalidParameterValue(
+      `Value ${JSON.stringify(value).slice(0, 64)} for parameter ${name} is invalid. Reason: must be an integer from ${min} to ${max}.`,
+    );
   }
   return number;
 }
@@ -35,7 +38,7 @@ export function stringList(params: Params, name: string): string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
     throw invalidParameterValue(`${name} must be a list of strings`);
   }
-  return value as string[];
+  return value;
 }
 
 export function stringMap(params: Params, name: string): Record<string, string> {
@@ -51,7 +54,10 @@ export function stringMap(params: Params, name: string): Record<string, string> 
 export function objectList(params: Params, name: string): Params[] {
   const value = params[name];
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
+  if (
+    !Array.isArray(value) ||
+    !value.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))
+  ) {
     throw invalidParameterValue(`${name} must be a list of entries`);
   }
   return value as Params[];

@@ -116,7 +116,10 @@ function members(object: Record<string, unknown>, successful: string): string {
     const map = MAPS[name];
     if (map && typeof value === "object" && !Array.isArray(value)) {
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        const inner = typeof item === "object" && item !== null ? members(item as Record<string, unknown>, successful) : escape(String(item));
+        const inner =
+          typeof item === "object" && item !== null
+            ? members(item as Record<string, unknown>, successful)
+            : escape(String(item));
         xml += `<${map.element}><${map.key}>${escape(key)}</${map.key}><Value>${inner}</Value></${map.element}>`;
       }
     } else if (Array.isArray(value)) {
@@ -131,7 +134,9 @@ function members(object: Record<string, unknown>, successful: string): string {
 
 function element_(name: string, value: unknown, successful: string): string {
   const inner =
-    typeof value === "object" && value !== null ? members(value as Record<string, unknown>, successful) : escape(String(value));
+    typeof value === "object" && value !== null
+      ? members(value as Record<string, unknown>, successful)
+      : escape(String(value));
   return `<${name}>${inner}</${name}>`;
 }
 
@@ -140,7 +145,10 @@ export function queryError(error: SqsError, requestId: string): Response {
     `<?xml version="1.0"?><ErrorResponse xmlns="${XMLNS}"><Error><Type>${error.sender ? "Sender" : "Receiver"}</Type>` +
     `<Code>${escape(error.queryCode)}</Code><Message>${escape(error.message)}</Message><Detail/></Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`;
-  return new Response(body, { status: error.status, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId } });
+  return new Response(body, {
+    status: error.status,
+    headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
+  });
 }
 
 function escape(text: string): string {

@@ -53,7 +53,9 @@ export function patchFromAttributes(
   const fifo = isFifo(queue);
   for (const [name, value] of Object.entries(attributes)) {
     if (!SETTABLE.includes(name)) {
-      throw invalidAttributeName(`Unknown or read-only attribute ${name}; settable attributes are ${SETTABLE.join(", ")}`);
+      throw invalidAttributeName(
+        `Unknown or read-only attribute ${name}; settable attributes are ${SETTABLE.join(", ")}`,
+      );
     }
     switch (name) {
       case "DelaySeconds":
@@ -85,7 +87,8 @@ export function patchFromAttributes(
         }
         break;
       case "ContentBasedDeduplication":
-        if (!fifo) throw invalidAttributeName("ContentBasedDeduplication applies to FIFO queues (names ending in .fifo) only");
+        if (!fifo)
+          throw invalidAttributeName("ContentBasedDeduplication applies to FIFO queues (names ending in .fifo) only");
         sqs.contentBasedDeduplication = bool(name, value);
         break;
       case "DeduplicationScope":
@@ -95,7 +98,10 @@ export function patchFromAttributes(
         fixedFifo(name, value, "perQueue", fifo);
         break;
       case "SqsManagedSseEnabled":
-        if (bool(name, value)) throw invalidAttributeValue("SqsManagedSseEnabled: Millrace does not encrypt queues itself; use disk encryption");
+        if (bool(name, value))
+          throw invalidAttributeValue(
+            "SqsManagedSseEnabled: Millrace does not encrypt queues itself; use disk encryption",
+          );
         break;
     }
   }
@@ -119,11 +125,15 @@ function redrive(value: string, sqs: SqsQueueSettings): QueueSettingsPatch {
   try {
     policy = JSON.parse(value);
   } catch {
-    throw invalidAttributeValue('RedrivePolicy must be JSON like {"deadLetterTargetArn":"arn:aws:sqs:...","maxReceiveCount":5}');
+    throw invalidAttributeValue(
+      'RedrivePolicy must be JSON like {"deadLetterTargetArn":"arn:aws:sqs:...","maxReceiveCount":5}',
+    );
   }
   const { deadLetterTargetArn, maxReceiveCount } = (policy ?? {}) as Record<string, unknown>;
   if (typeof deadLetterTargetArn !== "string" || !deadLetterTargetArn.startsWith("arn:aws:sqs:")) {
-    throw invalidAttributeValue("RedrivePolicy: deadLetterTargetArn must be a queue ARN (from GetQueueAttributes QueueArn)");
+    throw invalidAttributeValue(
+      "RedrivePolicy: deadLetterTargetArn must be a queue ARN (from GetQueueAttributes QueueArn)",
+    );
   }
   const count = int("RedrivePolicy.maxReceiveCount", String(maxReceiveCount), 1, NO_REDRIVE_MAX_ATTEMPTS);
   sqs.deadLetterTargetArn = deadLetterTargetArn;
@@ -138,7 +148,9 @@ function fixedFifo(name: string, value: string, only: string, fifo: boolean): vo
 function int(name: string, value: string, min: number, max: number): number {
   const number = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!(number >= min && number <= max)) {
-    throw invalidAttributeValue(`Invalid value for the parameter ${name}: must be a whole number from ${min} to ${max}`);
+    throw invalidAttributeValue(
+      `Invalid value for the parameter ${name}: must be a whole number from ${min} to ${max}`,
+    );
   }
   return number;
 }

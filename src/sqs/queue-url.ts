@@ -42,21 +42,26 @@ export function queueOfUrl(text: string): string {
   try {
     path = new URL(text).pathname;
   } catch {
-    throw invalidAddress(`QueueUrl "${text.slice(0, 200)}" is not a URL; use the URL CreateQueue or GetQueueUrl returned`);
+    throw invalidAddress(
+      `QueueUrl "${text.slice(0, 200)}" is not a URL; use the URL CreateQueue or GetQueueUrl returned`,
+    );
   }
   // The URL parser removes dot segments; refuse them in the text itself rather than follow them.
   if (/\/\.\.?(\/|$)|%2e|%2f/i.test(text)) {
     throw invalidAddress(`QueueUrl "${text.slice(0, 200)}" is not a queue URL; use the URL GetQueueUrl returned`);
   }
   const queue = queueOfPath(path);
-  if (queue === null) throw invalidParameterValue("QueueUrl names no queue; it looks like http://host/000000000000/<queue>");
+  if (queue === null)
+    throw invalidParameterValue("QueueUrl names no queue; it looks like http://host/000000000000/<queue>");
   return queue;
 }
 
 export function queueOfArn(arn: string, field: string): string {
   const match = /^arn:aws:sqs:[^:]*:(\d{12}):([^:]+)$/.exec(arn);
   if (!match || !NAME_PATTERN.test(match[2]!)) {
-    throw invalidParameterValue(`${field} "${arn.slice(0, 200)}" is not a queue ARN; use the QueueArn from GetQueueAttributes`);
+    throw invalidParameterValue(
+      `${field} "${arn.slice(0, 200)}" is not a queue ARN; use the QueueArn from GetQueueAttributes`,
+    );
   }
   if (match[1] !== ACCOUNT_ID) throw queueDoesNotExist(match[2]!);
   return match[2]!;

@@ -76,13 +76,10 @@ export function verifySigV4<P>(
   const claimedHash = request.headers.get("x-amz-content-sha256");
   const scope = `${scopeDate}/${region}/${service}/aws4_request`;
   const canonical = canonicalRequest(request, signedHeaders, payloadHash);
-  const stringToSign = [
-    "AWS4-HMAC-SHA256",
-    amzDate,
-    scope,
-    createHash("sha256").update(canonical).digest("hex"),
-  ].join("\n");
-  const expected = hmac(signingKey(secret, scopeDate!, region!, service), stringToSign);
+  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonical).digest("hex")].join(
+    "\n",
+  );
+  const expected = hmac(signingKey(secret, scopeDate, region!, service), stringToSign);
   const matches = timingSafeEqual(expected, Buffer.from(signature!, "hex"));
   if (!credential) {
     throw invalidClientTokenId("the access key id is not known; create one with `millrace keys create --sqs`");
@@ -156,13 +153,16 @@ function hmac(key: Buffer, data: string): Buffer {
 function parseAmzDate(text: string): number | null {
   const m = AMZ_DATE.exec(text);
   if (!m) return null;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const time = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  const [y, mo, d, h, mi, s] = m.slice(1).map(Number);
+  const time = Date.UTC(y!, mo! - 1, d, h, mi, s);
   return Number.isNaN(time) ? null : time;
 }
 
 export function toAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** Signs a request the way the SDKs do; for tests and the bench, which need requests a client would send. */

@@ -62,8 +62,7 @@ export async function startSqsApp(
     sqsUrl,
     keys,
     apiKey: api.key,
-    client: (label = "admin") =>
-      new SQSClient({ endpoint: sqsUrl, region: "us-east-1", credentials: keys[label]! }),
+    client: (label = "admin") => new SQSClient({ endpoint: sqsUrl, region: "us-east-1", credentials: keys[label]! }),
     stop: async () => {
       await running.stop();
       await database?.drop();

@@ -114,4 +114,3 @@ export const DEAD_LETTER_ACTIONS: Record<string, Action> = {
   StartMessageMoveTask: startMessageMoveTask,
   ListMessageMoveTasks: listMessageMoveTasks,
 };
-

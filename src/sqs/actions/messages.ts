@@ -38,13 +38,19 @@ const sendMessageBatch: Action = async (context) => {
     }
   }
   if (total > MAX_MESSAGE_BYTES) {
-    throw batchRequestTooLong(`Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`);
+    throw batchRequestTooLong(
+      `Batch requests cannot be longer than ${MAX_MESSAGE_BYTES} bytes. You have sent ${total} bytes.`,
+    );
   }
   const successful: Array<Record<string, unknown>> = [];
   if (ready.length > 0) {
     try {
       // One publish: the entries that passed are written together, in order.
-      const results = await context.broker.publish(queue, ready.map((r) => r.prepared.input), null);
+      const results = await context.broker.publish(
+        queue,
+        ready.map((r) => r.prepared.input),
+        null,
+      );
       ready.forEach((r, index) =>
         successful.push({ Id: r.id, ...sendResult(r.prepared, results[index]!.id, isFifo(queue)) }),
       );
@@ -71,14 +77,17 @@ const receiveMessage: Action = async (context) => {
   const max = optionalInt(context.params, "MaxNumberOfMessages", 1, 10) ?? 1;
   const visibility = optionalInt(context.params, "VisibilityTimeout", 0, 43_200);
   const record = await context.broker.getQueueRecord(queue);
-  const wait = optionalInt(context.params, "WaitTimeSeconds", 0, 20) ?? sqsSettingsOf(record.settings).receiveWaitSeconds;
+  const wait =
+    optionalInt(context.params, "WaitTimeSeconds", 0, 20) ?? sqsSettingsOf(record.settings).receiveWaitSeconds;
   const systemNames = [
     ...stringList(context.params, "AttributeNames"),
     ...stringList(context.params, "MessageSystemAttributeNames"),
   ];
   for (const name of systemNames) {
     if (name !== "All" && !SYSTEM_ATTRIBUTES.includes(name)) {
-      throw invalidParameterValue(`Unknown Attribute ${name}; message system attributes are All, ${SYSTEM_ATTRIBUTES.join(", ")}`);
+      throw invalidParameterValue(
+        `Unknown Attribute ${name}; message system attributes are All, ${SYSTEM_ATTRIBUTES.join(", ")}`,
+      );
     }
   }
   const attributeNames = stringList(context.params, "MessageAttributeNames");
@@ -90,7 +99,12 @@ const receiveMessage: Action = async (context) => {
   return { Messages: leased.map((message) => toSqsMessage(message, systemNames, attributeNames, isFifo(queue))) };
 };
 
-function toSqsMessage(message: LeasedMessage, systemNames: string[], attributeNames: string[], fifo: boolean): Record<string, unknown> {
+function toSqsMessage(
+  message: LeasedMessage,
+  systemNames: string[],
+  attributeNames: string[],
+  fifo: boolean,
+): Record<string, unknown> {
   const body = bodyForSqs(message);
   const { wire, traceHeader } = headersToAttributes(message.headers);
   const out: Record<string, unknown> = {
@@ -120,7 +134,8 @@ function toSqsMessage(message: LeasedMessage, systemNames: string[], attributeNa
 
 /** An outcome other than ok as the SQS error for that receipt handle. */
 function outcomeError(outcome: LeaseOutcome, changingVisibility: boolean): SqsError {
-  if (outcome === "invalid_receipt") return receiptHandleIsInvalid("The input receipt handle is not a Millrace receipt handle.");
+  if (outcome === "invalid_receipt")
+    return receiptHandleIsInvalid("The input receipt handle is not a Millrace receipt handle.");
   if (changingVisibility) {
     return new SqsError(
       "MessageNotInflight",
@@ -134,7 +149,12 @@ function outcomeError(outcome: LeaseOutcome, changingVisibility: boolean): SqsEr
   );
 }
 
-async function settle(context: ActionContext, queue: string, handles: string[], mode: { visibility?: number }): Promise<LeaseOutcome[]> {
+async function settle(
+  context: ActionContext,
+  queue: string,
+  handles: string[],
+  mode: { visibility?: number },
+): Promise<LeaseOutcome[]> {
   if (mode.visibility === undefined) return context.broker.ack(queue, handles);
   // Visibility 0 makes the message visible at once, as a give-back; otherwise the lease is extended from now.
   if (mode.visibility === 0) return context.broker.nack(queue, handles, 0, null);
@@ -186,7 +206,12 @@ function batchSettle(changingVisibility: boolean): Action {
       }
     }
     if (plain.length > 0) {
-      const outcomes = await settle(context, queue, plain.map((entry) => entry.ReceiptHandle as string), {});
+      const outcomes = await settle(
+        context,
+        queue,
+        plain.map((entry) => entry.ReceiptHandle as string),
+        {},
+      );
       plain.forEach((entry, index) => {
         const outcome = outcomes[index]!;
         if (outcome === "ok") successful.push({ Id: entry.Id as string });

@@ -15,7 +15,9 @@ const createQueue: Action = async (context) => {
   try {
     assertName("QueueName", name);
   } catch {
-    throw invalidParameterValue(`QueueName "${name.slice(0, 140)}": use 1-80 characters from A-Z a-z 0-9 _ - (and .fifo at the end for FIFO queues)`);
+    throw invalidParameterValue(
+      `QueueName "${name.slice(0, 140)}": use 1-80 characters from A-Z a-z 0-9 _ - (and .fifo at the end for FIFO queues)`,
+    );
   }
   requireAccess(context, ADMIN, name);
   const attributes = stringMap(context.params, "Attributes");
@@ -28,7 +30,9 @@ const createQueue: Action = async (context) => {
   const patch = patchFromAttributes(name, attributes, existing?.settings ?? null, true);
   if (existing) {
     if (!sameAttributes(existing, context.region, attributes)) {
-      throw queueNameExists(`A queue named ${name} already exists with different attributes; use SetQueueAttributes to change them`);
+      throw queueNameExists(
+        `A queue named ${name} already exists with different attributes; use SetQueueAttributes to change them`,
+      );
     }
     return { QueueUrl: queueUrl(context.baseUrl, name) };
   }

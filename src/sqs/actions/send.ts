@@ -40,7 +40,9 @@ export function prepareSend(queue: QueueRecord, params: Params): PreparedSend {
   }
   const delay = optionalInt(params, "DelaySeconds", 0, 900);
   if (fifo && delay !== undefined && delay !== 0) {
-    throw invalidParameterValue("DelaySeconds per message is not supported on FIFO queues; set the queue's DelaySeconds");
+    throw invalidParameterValue(
+      "DelaySeconds per message is not supported on FIFO queues; set the queue's DelaySeconds",
+    );
   }
   const groupId = optionalString(params, "MessageGroupId");
   let dedupId = optionalString(params, "MessageDeduplicationId");
