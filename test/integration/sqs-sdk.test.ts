@@ -42,7 +42,7 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
         headers: { authorization: `Bearer ${app.apiKey}`, "content-type": "application/json" },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     const create = async (name: string, Attributes?: Record<string, string>) =>
       (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes }))).QueueUrl!;
