@@ -21,6 +21,7 @@ import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
 import { startSqsListener } from "./sqs/listener.ts";
+import { TokenBucketLimiter } from "./http/plugins/rate-limit.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 
 /**
@@ -161,6 +162,11 @@ export class App {
       maxBodyBytes: config.maxBodyBytes,
       idleTimeoutSeconds: config.idleTimeoutSeconds,
       logger,
+      metrics: this.metrics,
+      limiter:
+        config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null,
+      trustedProxies: config.trustedProxies,
+      accessLog: config.accessLog,
     });
   }
 
