@@ -1,6 +1,8 @@
 // SendMessage and ReceiveMessage+DeleteMessageBatch through the AWS JS SDK against the same work
 // through the v1 API, in one run on one server (SQLite, in this process, auth off on loopback;
 // the SDK still signs every request, as it does against AWS).
+// The sqsRawSend column is the JSON protocol sent with plain fetch, to separate the SDK's client-side
+// cost from the server's. Client and server share the machine's cores.
 // Usage: bun bench/sqs-throughput.ts [--messages N] [--concurrency C]
 import {
   CreateQueueCommand,
@@ -53,8 +55,23 @@ async function rate(work: () => Promise<number>): Promise<number> {
 
 const sqsUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "bench-sqs" }))).QueueUrl!;
 await v1("/v1/queues/bench-v1", {});
+await sqs.send(new CreateQueueCommand({ QueueName: "bench-raw" }));
+const rawBody = JSON.stringify({ QueueUrl: `${app.app.sqsUrl}/000000000000/bench-raw`, MessageBody: '{"n":1}' });
+
+/** The SQS JSON protocol without the SDK (unsigned: auth is off), to tell the SDK's cost from the server's. */
+async function rawSend(): Promise<number> {
+  const response = await fetch(`${app.app.sqsUrl}/`, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS.SendMessage" },
+    body: rawBody,
+  });
+  if (!response.ok) throw new Error(`raw SendMessage: ${response.status} ${await response.text()}`);
+  await response.arrayBuffer();
+  return 1;
+}
 
 const results = {
+  sqsRawSend: await rate(rawSend),
   sqsSend: await rate(async () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: sqsUrl, MessageBody: '{"n":1}' }));
     return 1;

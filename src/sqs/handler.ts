@@ -72,7 +72,9 @@ export function sqsHandler(options: SqsHandlerOptions): (request: Request) => Pr
         pathQueue,
         baseUrl: baseUrlOf(request, options.publicUrl),
         region: authenticated.region,
-        signal: request.signal,
+        get signal() {
+          return request.signal;
+        },
       });
       return answer(json ? jsonResponse(result, requestId) : queryResponse(action, result, requestId), null);
     } catch (error) {
