@@ -71,7 +71,8 @@ export function patchFromAttributes(
         sqs.receiveWaitSeconds = int(name, value, 0, 20);
         break;
       case "VisibilityTimeout":
-        patch.visibilityTimeoutSeconds = int(name, value, 0, 43_200);
+        // SQS allows 0 here; Millrace queues lease for at least a second (ReceiveMessage may still ask for 0).
+        patch.visibilityTimeoutSeconds = int(name, value, 1, 43_200);
         break;
       case "RedrivePolicy":
         Object.assign(patch, redrive(value, sqs));

@@ -20,6 +20,8 @@ export interface SqsApp {
   sqsUrl: string;
   /** Keys by label, as given to startSqsApp. */
   keys: Record<string, AccessKey>;
+  /** The keys file the server reads (append lines, then reload). */
+  keysFile: string;
   /** A v1 API key with every scope on every queue. */
   apiKey: string;
   /** A JS SDK client in its default configuration apart from endpoint, region and credentials. */
@@ -61,6 +63,7 @@ export async function startSqsApp(
     running,
     sqsUrl,
     keys,
+    keysFile: join(dir, "keys"),
     apiKey: api.key,
     client: (label = "admin") => new SQSClient({ endpoint: sqsUrl, region: "us-east-1", credentials: keys[label]! }),
     stop: async () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { appendFileSync } from "node:fs";
+import { generateAccessKey } from "../../src/auth/access-key-format.ts";
 import { signForTest } from "../../src/sqs/sigv4.ts";
 import { startSqsApp, type SqsApp } from "../helpers/sqs.ts";
 import { startApp } from "../helpers/start-app.ts";
@@ -153,4 +155,15 @@ test("without authentication (loopback only) requests are served unsigned; with 
     await open.stop();
   }
   expect(startApp({ MILLRACE_SQS_LISTEN: "0.0.0.0:0" })).rejects.toThrow("MILLRACE_SQS_LISTEN");
+});
+
+test("access keys added to the keys file work after a reload, like API keys", async () => {
+  const added = generateAccessKey(["admin"], ["*"], "late");
+  const key = { accessKeyId: added.accessKeyId, secret: added.secret };
+  expect((await raw("Action=ListQueues", { key })).code).toBe("InvalidClientTokenId");
+  appendFileSync(app.keysFile, `${added.line}\n`);
+  await app.running.app.reload();
+  const after = await raw("Action=ListQueues", { key });
+  expect(after.status).toBe(200);
+  expect(after.text).toContain("<QueueUrl>");
 });
