@@ -56,7 +56,14 @@ export function sqsHandler(options: SqsHandlerOptions): (request: Request) => Pr
         );
       }
       const body = new Uint8Array(await request.arrayBuffer());
-      const authenticated = authenticate(options, request, url, rawPath, body, clock());
+      let authenticated: { principal: Principal | null; region: string };
+      try {
+        authenticated = authenticate(options, request, url, rawPath, body, clock());
+      } catch (error) {
+        // Refused credentials cost a token of the caller's address, so guessing is rate limited.
+        options.admit?.(null, request);
+        throw error;
+      }
       principal = authenticated.principal;
       const decoded = decode(request, url, body, json);
       const params = decoded.params;

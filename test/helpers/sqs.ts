@@ -37,6 +37,7 @@ export interface SqsApp {
 export async function startSqsApp(
   driver: Driver,
   extraKeys: Record<string, { scopes: Scope[]; queues: string[] }> = {},
+  env: Record<string, string> = {},
 ): Promise<SqsApp> {
   const dir = mkdtempSync(join(tmpdir(), "millrace-sqs-"));
   const specs = { admin: { scopes: ["publish", "consume", "admin"] as Scope[], queues: ["*"] }, ...extraKeys };
@@ -57,6 +58,7 @@ export async function startSqsApp(
     MILLRACE_SQS_LISTEN: "127.0.0.1:0",
     MILLRACE_LOG_LEVEL: "warn",
     ...(database ? { MILLRACE_DATABASE_URL: database.url } : {}),
+    ...env,
   });
   const sqsUrl = running.app.sqsUrl;
   return {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Server } from "bun";
+import { signForTest } from "../../src/sqs/sigv4.ts";
+import { startSqsApp } from "../helpers/sqs.ts";
 import { startApp, type RunningApp } from "../helpers/start-app.ts";
 
 async function waitFor(condition: () => boolean): Promise<void> {
@@ -139,7 +141,7 @@ test("the rate limit applies per caller and answers RequestThrottled, which the 
   });
   try {
     const codes: string[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 10; i++) {
       const response = await fetch(`${limited.app.sqsUrl}/`, {
         method: "POST",
         headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS.ListQueues" },
@@ -151,5 +153,34 @@ test("the rate limit applies per caller and answers RequestThrottled, which the 
     expect(codes.slice(2)).toContain("RequestThrottled");
   } finally {
     await limited.stop();
+  }
+});
+
+test("refused signatures cost rate-limit tokens of the caller's address, so guessing secrets is throttled", async () => {
+  const signed = await startSqsApp(
+    "sqlite",
+    {},
+    { MILLRACE_RATE_LIMIT_PER_SECOND: "1", MILLRACE_RATE_LIMIT_BURST: "3" },
+  );
+  try {
+    const body = "Action=ListQueues";
+    const base = { "content-type": "application/x-www-form-urlencoded", host: new URL(signed.sqsUrl).host };
+    const wrong = { accessKeyId: signed.keys.admin!.accessKeyId, secret: "g".repeat(40) };
+    const codes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const headers = signForTest(
+        { method: "POST", rawPath: "/", rawQuery: "", headers: base, body: Buffer.from(body) },
+        wrong,
+        {
+          now: Date.now(),
+        },
+      );
+      const text = await (await fetch(`${signed.sqsUrl}/`, { method: "POST", headers, body })).text();
+      codes.push(/<Code>([^<]+)</.exec(text)?.[1] ?? "none");
+    }
+    expect(codes.slice(0, 3)).toEqual(["SignatureDoesNotMatch", "SignatureDoesNotMatch", "SignatureDoesNotMatch"]);
+    expect(codes.slice(3)).toContain("RequestThrottled");
+  } finally {
+    await signed.stop();
   }
 });

@@ -27,6 +27,7 @@ import {
   TooManyEntriesInBatchRequest,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import type { Server } from "bun";
 import { startSqsApp, type Driver, type SqsApp } from "../helpers/sqs.ts";
 
 // The AWS SDK for JavaScript v3 in its default configuration (MD5 checks on) against a real
@@ -259,8 +260,11 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
 
     test("long-polling: a waiting ReceiveMessage is woken by a publish", async () => {
       const url = await create("waiting");
+      const listener = (app.running.app as unknown as { http: { sqs: Server<unknown> } }).http.sqs;
+      const before = listener.pendingRequests;
       const waiting = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
-      // Sent after the receive began: it is answered by the waiting receive, not a later one.
+      // Publish once the listener holds the receive, so the waiting receive is the one answered.
+      while (listener.pendingRequests <= before) await Bun.sleep(5);
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "wake" }));
       const { Messages } = await waiting;
       expect(Messages!.map((m) => m.Body)).toEqual(["wake"]);
