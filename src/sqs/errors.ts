@@ -36,14 +36,10 @@ export const signatureDoesNotMatch = simple("SignatureDoesNotMatch", 403);
 export const incompleteSignature = simple("IncompleteSignature", 400);
 export const missingAuthenticationToken = simple("MissingAuthenticationToken", 403);
 export const requestExpired = simple("RequestExpired", 400);
-export const unsupportedOperation = (message: string) =>
-  new SqsError("UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400, message);
 export const invalidAddress = (message: string) => new SqsError("InvalidAddress", "InvalidAddress", 404, message);
 export const receiptHandleIsInvalid = (message: string) =>
   new SqsError("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404, message);
 export const queueNameExists = (message: string) => new SqsError("QueueNameExists", "QueueAlreadyExists", 400, message);
-export const resourceNotFound = (message: string) =>
-  new SqsError("ResourceNotFoundException", "ResourceNotFoundException", 404, message);
 
 export function queueDoesNotExist(queue: string): SqsError {
   return new SqsError(
