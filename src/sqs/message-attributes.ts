@@ -39,8 +39,8 @@ export function checkAttributes(
   raw: unknown,
   field = "MessageAttributes",
 ): { attributes: Record<string, AttributeValue>; wire: Record<string, WireAttribute>; bytes: number } {
-  const attributes: Record<string, AttributeValue> = {};
-  const wire: Record<string, WireAttribute> = {};
+  const attributes = emptyMap<AttributeValue>();
+  const wire = emptyMap<WireAttribute>();
   let bytes = 0;
   if (raw === undefined || raw === null) return { attributes, wire, bytes };
   if (typeof raw !== "object" || Array.isArray(raw))
@@ -94,8 +94,8 @@ export function attributesToHeaders(
   wire: Record<string, WireAttribute>,
   traceHeader: string | null,
 ): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const types: Record<string, string> = {};
+  const headers = emptyMap<string>();
+  const types = emptyMap<string>();
   for (const [name, value] of Object.entries(wire)) {
     headers[name] = value.BinaryValue ?? value.StringValue ?? "";
     if (value.DataType !== "String") types[name] = value.DataType;
@@ -110,7 +110,7 @@ export function headersToAttributes(headersJson: string | null): {
   wire: Record<string, WireAttribute>;
   traceHeader: string | null;
 } {
-  const wire: Record<string, WireAttribute> = {};
+  const wire = emptyMap<WireAttribute>();
   if (headersJson === null) return { wire, traceHeader: null };
   const headers = JSON.parse(headersJson) as Record<string, string>;
   let types: Record<string, unknown> = {};
@@ -130,7 +130,7 @@ export function headersToAttributes(headersJson: string | null): {
 }
 
 export function decodeWire(wire: Record<string, WireAttribute>): Record<string, AttributeValue> {
-  const out: Record<string, AttributeValue> = {};
+  const out = emptyMap<AttributeValue>();
   for (const [name, value] of Object.entries(wire)) {
     out[name] =
       value.BinaryValue !== undefined
@@ -147,7 +147,7 @@ export function selectAttributes(
 ): Record<string, WireAttribute> {
   if (requested.length === 0) return {};
   if (requested.includes("All") || requested.includes(".*")) return wire;
-  const out: Record<string, WireAttribute> = {};
+  const out = emptyMap<WireAttribute>();
   for (const [name, value] of Object.entries(wire)) {
     const wanted = requested.some((pattern) =>
       pattern.endsWith(".*") ? name.startsWith(pattern.slice(0, -1)) : pattern === name,
@@ -166,4 +166,12 @@ export function bodyForSqs(message: { body: string; bodyIsBinary: boolean }): st
   if (message.bodyIsBinary) return message.body;
   if (message.body.startsWith('"')) return JSON.parse(message.body) as string;
   return message.body;
+}
+
+/**
+ * Maps keyed by client-chosen names have no prototype, so a name like `__proto__` is an ordinary
+ * entry (SQS allows it) instead of replacing the map's prototype and vanishing from its MD5.
+ */
+export function emptyMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }

@@ -63,3 +63,15 @@ test("results render as the query protocol's XML, flattened lists and Name/Value
     "<DeleteMessageBatchResultEntry><Id>1</Id></DeleteMessageBatchResultEntry><BatchResultErrorEntry><Id>2</Id><SenderFault>true</SenderFault></BatchResultErrorEntry>",
   );
 });
+
+test("names like __proto__ are plain entries: nothing reaches Object.prototype", () => {
+  const parsed = parseQueryRequest(
+    new URLSearchParams(
+      "Action=SendMessage&__proto__.polluted=1&constructor.prototype.polluted=1" +
+        "&MessageAttribute.1.Name=__proto__&MessageAttribute.1.Value.DataType=String&MessageAttribute.1.Value.StringValue=v",
+    ),
+  );
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  const attributes = parsed.params.MessageAttributes as Record<string, unknown>;
+  expect(Object.keys(attributes)).toEqual(["__proto__"]);
+});

@@ -1,4 +1,5 @@
 import { invalidAction, type SqsError } from "./errors.ts";
+import { emptyMap } from "./message-attributes.ts";
 import type { Params } from "./params.ts";
 
 /**
@@ -26,7 +27,7 @@ const MEMBERS: Record<string, { json: string; kind: "list" | "map"; key?: string
 export function parseQueryRequest(form: URLSearchParams): { action: string; params: Params } {
   const action = form.get("Action");
   if (action === null || !/^[A-Za-z]+$/.test(action)) throw invalidAction("the request names no Action");
-  const tree: Record<string, unknown> = {};
+  const tree = emptyMap<unknown>();
   for (const [key, value] of form) {
     if (key === "Action" || key === "Version") continue;
     setPath(tree, key.split("."), value);
@@ -48,7 +49,7 @@ function setPath(tree: Record<string, unknown>, path: string[], value: string): 
       return;
     }
     const next = node[part];
-    if (typeof next !== "object" || next === null) node[part] = {};
+    if (typeof next !== "object" || next === null) node[part] = emptyMap<unknown>();
     node = node[part] as Record<string, unknown>;
   }
 }
@@ -64,7 +65,7 @@ function numbered(node: unknown): unknown[] {
 
 function convert(node: unknown): unknown {
   if (typeof node !== "object" || node === null) return node;
-  const out: Record<string, unknown> = {};
+  const out = emptyMap<unknown>();
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
     const member = MEMBERS[key];
     if (!member) {
@@ -75,7 +76,7 @@ function convert(node: unknown): unknown {
     if (member.kind === "list") {
       out[member.json] = items;
     } else {
-      const map: Record<string, unknown> = {};
+      const map = emptyMap<unknown>();
       for (const item of items as Array<Record<string, unknown>>) {
         const name = item?.[member.key!];
         if (typeof name === "string") map[name] = item[member.value!];

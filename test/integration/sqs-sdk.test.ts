@@ -147,6 +147,7 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
             amount: { DataType: "Number", StringValue: "12.50" },
             blob: { DataType: "Binary", BinaryValue: new Uint8Array([0, 1, 254]) },
             custom: { DataType: "String.json", StringValue: '{"a":1}' },
+            ["__proto__"]: { DataType: "String", StringValue: "an ordinary name to SQS" },
           },
           MessageSystemAttributes: {
             AWSTraceHeader: { DataType: "String", StringValue: "Root=1-5759e988-bd862e3fe1be46a994272793" },
@@ -170,6 +171,7 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
       expect(m.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
       expect(m.MessageAttributes!.blob!.BinaryValue).toEqual(new Uint8Array([0, 1, 254]));
       expect(m.MessageAttributes!.amount).toEqual({ DataType: "Number", StringValue: "12.50" });
+      expect(Object.keys(m.MessageAttributes!).sort()).toEqual(["__proto__", "amount", "blob", "custom", "kind"]);
       expect(m.Attributes!.ApproximateReceiveCount).toBe("1");
       expect(m.Attributes!.AWSTraceHeader).toBe("Root=1-5759e988-bd862e3fe1be46a994272793");
       expect(Number(m.Attributes!.SentTimestamp)).toBeGreaterThan(0);

@@ -106,7 +106,11 @@ async function updateTags(context: ActionContext, change: (tags: Record<string, 
 const tagQueue: Action = async (context) => {
   const add = stringMap(context.params, "Tags");
   if (Object.keys(add).length === 0) throw invalidParameterValue("Tags must name at least one tag");
-  await updateTags(context, (tags) => Object.assign(tags, add));
+  // Defined, not assigned, so a key like __proto__ is stored as a tag.
+  await updateTags(context, (tags) => {
+    for (const [key, value] of Object.entries(add))
+      Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
+  });
   return {};
 };
 
