@@ -76,9 +76,10 @@ const receiveMessage: Action = async (context) => {
   const queue = authorizedQueue(context, ["consume"]);
   const max = optionalInt(context.params, "MaxNumberOfMessages", 1, 10) ?? 1;
   const visibility = optionalInt(context.params, "VisibilityTimeout", 0, 43_200);
-  const record = await context.broker.getQueueRecord(queue);
+  // The queue's default wait costs a lookup; a request that names its wait skips it.
   const wait =
-    optionalInt(context.params, "WaitTimeSeconds", 0, 20) ?? sqsSettingsOf(record.settings).receiveWaitSeconds;
+    optionalInt(context.params, "WaitTimeSeconds", 0, 20) ??
+    sqsSettingsOf((await context.broker.getQueueRecord(queue)).settings).receiveWaitSeconds;
   const systemNames = [
     ...stringList(context.params, "AttributeNames"),
     ...stringList(context.params, "MessageSystemAttributeNames"),
@@ -149,6 +150,17 @@ function outcomeError(outcome: LeaseOutcome, changingVisibility: boolean): SqsEr
   );
 }
 
+/** Ack answers lease_lost for a queue that does not exist; the client is owed QueueDoesNotExist then. */
+async function outcomeErrorIn(
+  context: ActionContext,
+  queue: string,
+  outcome: LeaseOutcome,
+  changingVisibility: boolean,
+): Promise<SqsError> {
+  await context.broker.getQueueRecord(queue);
+  return outcomeError(outcome, changingVisibility);
+}
+
 async function settle(
   context: ActionContext,
   queue: string,
@@ -164,9 +176,8 @@ async function settle(
 const deleteMessage: Action = async (context) => {
   const queue = authorizedQueue(context, ["consume"]);
   const handle = requiredString(context.params, "ReceiptHandle");
-  await context.broker.getQueueRecord(queue);
   const [outcome] = await settle(context, queue, [handle], {});
-  if (outcome !== "ok") throw outcomeError(outcome!, false);
+  if (outcome !== "ok") throw await outcomeErrorIn(context, queue, outcome!, false);
   return {};
 };
 
@@ -175,9 +186,8 @@ const changeMessageVisibility: Action = async (context) => {
   const handle = requiredString(context.params, "ReceiptHandle");
   const visibility = optionalInt(context.params, "VisibilityTimeout", 0, 43_200);
   if (visibility === undefined) throw invalidParameterValue("VisibilityTimeout is required: 0 to 43200 seconds");
-  await context.broker.getQueueRecord(queue);
   const [outcome] = await settle(context, queue, [handle], { visibility });
-  if (outcome !== "ok") throw outcomeError(outcome!, true);
+  if (outcome !== "ok") throw await outcomeErrorIn(context, queue, outcome!, true);
   return {};
 };
 
@@ -185,7 +195,6 @@ function batchSettle(changingVisibility: boolean): Action {
   return async (context) => {
     const queue = authorizedQueue(context, ["consume"]);
     const entries = batchEntries(context.params);
-    await context.broker.getQueueRecord(queue);
     const successful: Array<{ Id: string }> = [];
     const failed: BatchFailure[] = [];
     const plain: Params[] = [];
@@ -218,6 +227,8 @@ function batchSettle(changingVisibility: boolean): Action {
         else failed.push(failureOf(entry.Id as string, outcomeError(outcome, false)));
       });
     }
+    // Settling answers lease_lost on a queue that does not exist; say which it is.
+    if (failed.length > 0) await context.broker.getQueueRecord(queue);
     return { Successful: successful, Failed: failed };
   };
 }
