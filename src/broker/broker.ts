@@ -220,6 +220,11 @@ export class Broker {
     return moved;
   }
 
+  /** Deletes the named dead letters, once they have been handed on (the SQS dead-letter queue). */
+  removeDead(queue: string, ids: string[]): Promise<number> {
+    return this.store.deadLetters.remove(queue, ids);
+  }
+
   purgeDead(queue: string): Promise<number> {
     return this.store.deadLetters.purge(queue);
   }
