@@ -21,6 +21,7 @@ import type { Store } from "./storage/store.ts";
 import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
 import { startSqsListener } from "./sqs/listener.ts";
+import { deadLetterMover } from "./sqs/dead-letter-mover.ts";
 import { TokenBucketLimiter } from "./http/plugins/rate-limit.ts";
 import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 
@@ -110,6 +111,8 @@ export class App {
       const refresher = new StatsRefresher(this.store, metrics, counters);
       this.services.push(refresher.service(config.statsIntervalSeconds * 1000, logger));
     }
+    const store = this.store;
+    if (config.sqsListen) this.services.push(deadLetterMover(this.broker, () => store.holdsLeadership(), logger));
     for (const service of this.services) service.start();
 
     // Worker mode serves no API, but still metrics and health when MILLRACE_METRICS_LISTEN is set.

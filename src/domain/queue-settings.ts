@@ -30,7 +30,7 @@ export interface SqsQueueSettings {
   receiveWaitSeconds: number;
   maximumMessageSize: number;
   contentBasedDeduplication: boolean;
-  /** The RedrivePolicy's target, echoed back; dead letters stay in the queue's own dead-letter state. */
+  /** The RedrivePolicy's target: dead letters move there when it names an existing queue (src/sqs). */
   deadLetterTargetArn: string | null;
   tags: Record<string, string>;
 }

@@ -25,6 +25,7 @@ import {
   UntagQueueCommand,
   BatchEntryIdsNotDistinct,
   TooManyEntriesInBatchRequest,
+  type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Server } from "bun";
@@ -358,7 +359,13 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
       const url = await create("work", { RedrivePolicy: policy });
       expect((await v1("GET", "/v1/queues/work")).body.settings.maxAttempts).toBe(1);
       expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }))).queueUrls).toEqual([url]);
-      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "poison" }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: "poison",
+          MessageAttributes: { kind: { DataType: "String", StringValue: "bad" } },
+        }),
+      );
       const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
       await sqs.send(
         new ChangeMessageVisibilityCommand({
@@ -367,13 +374,34 @@ for (const driver of ["sqlite", "postgres"] as Driver[]) {
           VisibilityTimeout: 0,
         }),
       );
-      expect((await v1("GET", "/v1/queues/work/dead")).body.messages.length).toBe(1);
+      // Past maxReceiveCount it dead-letters, and is handed to the named dead-letter queue.
+      let dead: Message | undefined;
+      while (!dead) {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 20, MessageAttributeNames: ["All"] }),
+        );
+        dead = got.Messages?.[0];
+      }
+      expect(dead.Body).toBe("poison");
+      expect(dead.MessageAttributes).toEqual({ kind: { DataType: "String", StringValue: "bad" } });
+      expect((await v1("GET", "/v1/queues/work/dead")).body.messages).toEqual([]);
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: dlq, ReceiptHandle: dead.ReceiptHandle, VisibilityTimeout: 0 }),
+      );
       const task = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: Attributes!.QueueArn }));
       expect(task.TaskHandle).toBeTruthy();
       const tasks = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: Attributes!.QueueArn }));
       expect(tasks.Results![0]).toMatchObject({ Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 1 });
-      const back = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
-      expect(back.Messages![0]!.Body).toBe("poison");
+      // Back in its source queue with its headers as they were, and gone from the dead-letter queue.
+      const back = await v1("POST", "/v1/queues/work/receive", { max: 10 });
+      expect(back.body.messages.map((m: { body: string; headers: object }) => [m.body, m.headers])).toEqual([
+        ["poison", { kind: "bad" }],
+      ]);
+      const left = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["All"] }));
+      expect(left.Attributes).toMatchObject({
+        ApproximateNumberOfMessages: "0",
+        ApproximateNumberOfMessagesNotVisible: "0",
+      });
       await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
       const after = await sqs.send(
         new GetQueueAttributesCommand({

@@ -76,7 +76,11 @@ check("the DLQ lists its source", sqs.list_dead_letter_source_queues(QueueUrl=dl
 sqs.send_message(QueueUrl=work, MessageBody="poison")
 m = sqs.receive_message(QueueUrl=work)["Messages"][0]
 sqs.change_message_visibility(QueueUrl=work, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
-check("after maxReceiveCount the message is dead", "Messages" not in sqs.receive_message(QueueUrl=work))
+check("after maxReceiveCount the message leaves its queue", "Messages" not in sqs.receive_message(QueueUrl=work))
+dead = []
+while not dead:
+    dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=20).get("Messages", [])
+check("the dead-letter queue receives it", dead[0]["Body"] == "poison")
 try:
     sqs.get_queue_url(QueueName="py-missing")
     check("a missing queue raises QueueDoesNotExist", False)

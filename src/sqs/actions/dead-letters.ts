@@ -1,18 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { Action, ActionContext } from "../context.ts";
 import { authorizedQueue, requireAccess } from "../context.ts";
-import { invalidParameterValue } from "../errors.ts";
 import { optionalInt, optionalString, requiredString } from "../params.ts";
 import { NO_REDRIVE_MAX_ATTEMPTS, sqsSettingsOf } from "../queue-attributes.ts";
+import { moveBack } from "./move-back.ts";
 import { queueOfArn, queueUrl } from "../queue-url.ts";
 
 const ADMIN = ["admin"] as const;
 
-/**
- * Queues whose RedrivePolicy names `target`. In Millrace a queue's dead letters stay in its own
- * dead-letter state; the named target is where SQS clients look for them, so redrive and
- * listing go through these source queues.
- */
+/** Queues whose RedrivePolicy names `target` (their dead letters move there: dead-letter-mover.ts). */
 async function sourcesOf(context: ActionContext, target: string): Promise<string[]> {
   const page = await context.broker.listQueues(null, 100_000, (name) => context.principal?.queues.allows(name) ?? true);
   return page.items
@@ -57,10 +53,11 @@ interface MoveTask {
 const recentTasks = new Map<string, MoveTask[]>();
 
 /**
- * Redrive: SourceArn is the dead-letter queue as SQS clients see it. The dead letters of every
- * queue that names it (or, for a queue of its own, its own dead letters) go back to their queue,
- * with attempts reset. A DestinationArn must be that one source queue: Millrace does not move
- * messages between queues. The move finishes before the answer.
+ * Redrive. SourceArn is a dead-letter queue as SQS clients see it: its messages go back to the
+ * queue each was dead-lettered from (or all to DestinationArn), and the dead letters still in the
+ * Millrace dead-letter state of the queues that name it (not yet moved) are redriven in place.
+ * For a queue no RedrivePolicy names, its own dead letters are redriven. Attempts start afresh.
+ * The move finishes before the answer.
  */
 const startMessageMoveTask: Action = async (context) => {
   const sourceArn = requiredString(context.params, "SourceArn");
@@ -69,21 +66,22 @@ const startMessageMoveTask: Action = async (context) => {
   await context.broker.getQueueRecord(source);
   const destinationArn = optionalString(context.params, "DestinationArn");
   optionalInt(context.params, "MaxNumberOfMessagesPerSecond", 1, 500);
-  let queues = await sourcesOf(context, source);
-  if (queues.length === 0) queues = [source];
-  if (destinationArn !== undefined) {
-    const destination = queueOfArn(destinationArn, "DestinationArn");
-    if (!queues.includes(destination)) {
-      throw invalidParameterValue(
-        `DestinationArn: Millrace redrives dead letters into the queue they came from (${queues.join(", ")}); omit DestinationArn or name that queue`,
-      );
-    }
-    queues = [destination];
+  const destination = destinationArn === undefined ? null : queueOfArn(destinationArn, "DestinationArn");
+  if (destination !== null) {
+    requireAccess(context, ADMIN, destination);
+    await context.broker.getQueueRecord(destination);
   }
+  const sources = await sourcesOf(context, source);
   let moved = 0;
-  for (const queue of queues) {
-    requireAccess(context, ADMIN, queue);
-    moved += await context.broker.redrive(queue, "all");
+  for (const queue of sources.length === 0 ? [source] : sources) moved += await context.broker.redrive(queue, "all");
+  if (sources.length > 0) {
+    const principal = context.principal;
+    moved += await moveBack(
+      context.broker,
+      source,
+      destination,
+      (queue) => principal === null || principal.queues.allows(queue),
+    );
   }
   const task: MoveTask = {
     TaskHandle: Buffer.from(JSON.stringify({ id: randomUUID(), source: sourceArn })).toString("base64url"),
