@@ -22,6 +22,10 @@ import { COMMIT, VERSION } from "./version.ts";
 import { drainAndClose } from "./shutdown.ts";
 import { createWebhookSender } from "./webhooks/sender.ts";
 import { WebhookWorker } from "./webhooks/worker.ts";
+import { startSqsListener } from "./sqs/listener.ts";
+import { deadLetterMover } from "./sqs/dead-letter-mover.ts";
+import { TokenBucketLimiter } from "./http/plugins/rate-limit.ts";
+import { ApiKeyAuthenticator } from "./auth/api-key-authenticator.ts";
 
 /**
  * The composition root: config -> store -> broker -> services -> HTTP.
@@ -34,6 +38,8 @@ export class App {
   private services: Service[] = [];
   private http: HttpServers | null = null;
   private authenticator: Authenticator | null = null;
+  /** The keys file opened for the SQS listener when /v1 uses JWT. */
+  private sqsKeys: ApiKeyAuthenticator | null = null;
   private dataDirLock: DataDirLock | null = null;
   private stopping: Promise<void> | null = null;
   private webhooks: WebhookWorker | null = null;
@@ -49,6 +55,11 @@ export class App {
   /** The API's base URL once started (the real port when configured with port 0). */
   get url(): string {
     return urlOf(this.http?.api ?? null);
+  }
+
+  /** The SQS listener's base URL, when MILLRACE_SQS_LISTEN is set. */
+  get sqsUrl(): string {
+    return urlOf(this.http?.sqs ?? null);
   }
 
   /** The metrics listener's base URL, when MILLRACE_METRICS_LISTEN is set. */
@@ -106,8 +117,8 @@ export class App {
       this.services.push(refresher.service(config.statsIntervalSeconds * 1000, logger));
     }
     // API-only processes never deliver; worker and all do (DESIGN §1).
+    const store = this.store;
     if (config.mode !== "api") {
-      const store = this.store;
       this.webhooks = new WebhookWorker({
         store,
         broker: this.broker,
@@ -129,6 +140,7 @@ export class App {
       });
       this.services.push(this.webhooks);
     }
+    if (config.sqsListen) this.services.push(deadLetterMover(this.broker, () => store.holdsLeadership(), logger));
     for (const service of this.services) service.start();
 
     // Worker mode serves no API, but still metrics and health when MILLRACE_METRICS_LISTEN is set.
@@ -145,6 +157,7 @@ export class App {
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),
       };
       this.http = startHttpServers(config, tables, { logger, metrics, authenticator: this.authenticator });
+      if (config.sqsListen && config.mode !== "worker") this.http.sqs = await this.startSqs(config.sqsListen);
     }
     this.phase = "ready";
     logger.info("millrace ready", {
@@ -152,6 +165,7 @@ export class App {
       commit: COMMIT,
       mode: config.mode,
       listen: this.http?.api ? this.url : null,
+      sqs_listen: this.http?.sqs ? this.sqsUrl : null,
       metrics_listen: this.http?.metrics ? this.metricsUrl : null,
       auth: config.auth,
       storage: this.store.dialect,
@@ -159,9 +173,38 @@ export class App {
     });
   }
 
+  /** SQS access keys come from the API keys file: the /v1 authenticator's when it reads that file. */
+  private async startSqs(listen: NonNullable<Config["sqsListen"]>): Promise<HttpServers["sqs"]> {
+    const { config, logger } = this;
+    let keys: ApiKeyAuthenticator | null = null;
+    if (config.auth !== "none") {
+      if (this.authenticator instanceof ApiKeyAuthenticator) keys = this.authenticator;
+      else {
+        keys = await ApiKeyAuthenticator.open(config.apiKeysFile!, logger);
+        keys.watch();
+        this.sqsKeys = keys;
+      }
+    }
+    return startSqsListener({
+      listen,
+      broker: this.broker!,
+      keys,
+      publicUrl: config.sqsPublicUrl,
+      maxBodyBytes: config.maxBodyBytes,
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      logger,
+      metrics: this.metrics,
+      limiter:
+        config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null,
+      trustedProxies: config.trustedProxies,
+      accessLog: config.accessLog,
+    });
+  }
+
   /** SIGHUP: re-read the API keys file (and forget cached tokens). */
   async reload(): Promise<void> {
     if (this.authenticator) await this.authenticator.reload();
+    if (this.sqsKeys) await this.sqsKeys.reload();
   }
 
   /** Drains and shuts down within the shutdown timeout (DESIGN §6); safe to call twice. */
@@ -179,6 +222,7 @@ export class App {
       services: this.services,
       close: async () => {
         this.authenticator?.close();
+        this.sqsKeys?.close();
         await this.store?.close();
         this.dataDirLock?.release();
       },

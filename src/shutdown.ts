@@ -33,7 +33,7 @@ export async function drainAndClose(plan: DrainPlan): Promise<void> {
   if (api && plan.delayMs > 0) await sleep(Math.min(plan.delayMs, Math.max(0, deadline - Date.now() - 1000)));
 
   if (http && api) {
-    const closed = api.stop(false);
+    const closed = Promise.all([api.stop(false), http.sqs?.stop(false)]);
     logger.info("shutdown: stopped accepting connections");
     broker?.drain();
     logger.info("shutdown: waiting long-polls released");
@@ -45,7 +45,7 @@ export async function drainAndClose(plan: DrainPlan): Promise<void> {
       logger.warn("shutdown: requests still running at the timeout; closing their connections", {
         in_flight: http.edge.requestsInFlight(),
       });
-      await api.stop(true);
+      await Promise.all([api.stop(true), http.sqs?.stop(true)]);
     } else {
       logger.info("shutdown: in-flight requests finished");
     }

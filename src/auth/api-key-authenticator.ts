@@ -5,7 +5,8 @@ import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../observability/logger.ts";
 import { errorContext } from "../observability/logger.ts";
 import { invalidCredentials, malformedCredentials } from "./auth-error.ts";
-import { hashKey, keyId, parseKeysFile, type KeyEntry } from "./api-key-format.ts";
+import type { AccessKeyEntry } from "./access-key-format.ts";
+import { hashKey, keyId, readKeysFile, type KeyEntry } from "./api-key-format.ts";
 import type { Authenticator } from "./authenticator.ts";
 import type { Principal } from "./principal.ts";
 
@@ -26,13 +27,14 @@ export class ApiKeyAuthenticator implements Authenticator {
     private readonly path: string,
     private readonly logger: Logger,
     private keys: Map<string, KeyEntry>,
+    private accessKeys: Map<string, AccessKeyEntry>,
   ) {}
 
   /** Reads the file once; throws with the file's problems so start-up fails with exit 78. */
   static async open(path: string, logger: Logger): Promise<ApiKeyAuthenticator> {
-    const keys = parseKeysFile(await readFile(path, "utf8"));
-    const authenticator = new ApiKeyAuthenticator(path, logger, keys);
-    logger.info("api keys loaded", { path, keys: keys.size });
+    const { apiKeys, accessKeys } = readKeysFile(await readFile(path, "utf8"));
+    const authenticator = new ApiKeyAuthenticator(path, logger, apiKeys, accessKeys);
+    logger.info("api keys loaded", { path, keys: apiKeys.size, access_keys: accessKeys.size });
     return authenticator;
   }
 
@@ -67,11 +69,17 @@ export class ApiKeyAuthenticator implements Authenticator {
     return entry.principal;
   }
 
+  /** The SQS access key with this id (for SigV4 verification), if the file has one. */
+  accessKey(accessKeyId: string): AccessKeyEntry | undefined {
+    return this.accessKeys.get(accessKeyId);
+  }
+
   async reload(): Promise<boolean> {
     try {
-      const keys = parseKeysFile(await readFile(this.path, "utf8"));
-      this.keys = keys;
-      this.logger.info("api keys reloaded", { path: this.path, keys: keys.size });
+      const { apiKeys, accessKeys } = readKeysFile(await readFile(this.path, "utf8"));
+      this.keys = apiKeys;
+      this.accessKeys = accessKeys;
+      this.logger.info("api keys reloaded", { path: this.path, keys: apiKeys.size, access_keys: accessKeys.size });
       return true;
     } catch (error) {
       this.logger.error("api keys file is invalid; the previous keys stay in force", {

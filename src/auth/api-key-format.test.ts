@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createLogger } from "../observability/logger.ts";
 import { runCli } from "../cli/index.ts";
 import { ApiKeyAuthenticator } from "./api-key-authenticator.ts";
-import { generateKey, keyId, parseKeysFile } from "./api-key-format.ts";
+import { generateKey, keyId, parseKeysFile, readKeysFile } from "./api-key-format.ts";
 
 test("`millrace keys create` prints the key once and a line the keys file accepts", async () => {
   const out: string[] = [];
@@ -79,4 +79,23 @@ test("unknown ids and wrong secrets fail alike", async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("`millrace keys create --sqs` prints an access key and a keys-file line carrying its scopes and queues", async () => {
+  const out: string[] = [];
+  const io = { out: (text: string) => out.push(text), err: (text: string) => out.push(text) };
+  expect(await runCli(["keys", "create", "--sqs", "--scopes", "consume", "--queues", "jobs-*"], {}, io)).toBe(0);
+  const accessKeyId = out[0]!.replace(/^aws_access_key_id: /, "");
+  const secret = out[1]!.replace(/^aws_secret_access_key: /, "");
+  const { apiKeys, accessKeys } = readKeysFile(`${out[3]!}\n`);
+  expect(apiKeys.size).toBe(0);
+  const entry = accessKeys.get(accessKeyId)!;
+  expect(entry.secret).toBe(secret);
+  expect([...entry.principal.scopes]).toEqual(["consume"]);
+  expect(entry.principal.queues.allows("jobs-1")).toBe(true);
+  expect(entry.principal.queues.allows("orders")).toBe(false);
+  expect(() => readKeysFile(`${out[3]!} extra=1\n`)).toThrow('unknown field "extra"');
+  expect(() => readKeysFile(`access_key_id=MRAK00 secret_access_key=${secret} scopes=admin queues=*\n`)).toThrow(
+    "line 1: access_key_id must be",
+  );
 });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { ACCESS_KEY_FIELDS, parseAccessKeyFields, type AccessKeyEntry } from "./access-key-format.ts";
 import { isScope, QueuePatterns, type Principal, type Scope } from "./principal.ts";
 
 /**
@@ -11,6 +12,7 @@ import { isScope, QueuePatterns, type Principal, type Scope } from "./principal.
  *   id=3f9c0a7b12de4456 sha256=<64 hex> scopes=publish,consume queues=orders-*,billing name=checkout
  *
  * `#` starts a comment; blank lines are ignored; `name` is optional and only for humans.
+ * Lines with `access_key_id=` are SQS access keys instead (see access-key-format.ts).
  */
 const KEY_PATTERN = /^mrk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 
@@ -49,24 +51,41 @@ export function generateKey(scopes: Scope[], queues: string[], name: string | nu
 
 /** Parses a whole keys file; throws one Error listing every bad line (by number) and how to fix it. */
 export function parseKeysFile(text: string): Map<string, KeyEntry> {
-  const entries = new Map<string, KeyEntry>();
+  return readKeysFile(text).apiKeys;
+}
+
+/** The API keys and the SQS access keys of a keys file, by id; throws like parseKeysFile. */
+export function readKeysFile(text: string): {
+  apiKeys: Map<string, KeyEntry>;
+  accessKeys: Map<string, AccessKeyEntry>;
+} {
+  const apiKeys = new Map<string, KeyEntry>();
+  const accessKeys = new Map<string, AccessKeyEntry>();
   const problems: string[] = [];
   text.split("\n").forEach((rawLine, index) => {
     const line = rawLine.replace(/#.*$/, "").trim();
     if (line === "") return;
     try {
-      const entry = parseLine(line);
-      if (entries.has(entry.id)) throw new Error(`id ${entry.id} appears twice; remove one`);
-      entries.set(entry.id, entry);
+      const fields = splitFields(line);
+      if (fields.has("access_key_id")) {
+        const entry = parseAccessKeyLine(fields);
+        if (accessKeys.has(entry.accessKeyId))
+          throw new Error(`access_key_id ${entry.accessKeyId} appears twice; remove one`);
+        accessKeys.set(entry.accessKeyId, entry);
+        return;
+      }
+      const entry = parseLine(fields);
+      if (apiKeys.has(entry.id)) throw new Error(`id ${entry.id} appears twice; remove one`);
+      apiKeys.set(entry.id, entry);
     } catch (error) {
       problems.push(`line ${index + 1}: ${(error as Error).message}`);
     }
   });
   if (problems.length > 0) throw new Error(problems.join("; "));
-  return entries;
+  return { apiKeys, accessKeys };
 }
 
-function parseLine(line: string): KeyEntry {
+function splitFields(line: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const [position, token] of line.split(/\s+/).entries()) {
     const eq = token.indexOf("=");
@@ -74,6 +93,19 @@ function parseLine(line: string): KeyEntry {
     if (eq <= 0) throw new Error(`field ${position + 1} is not name=value`);
     fields.set(token.slice(0, eq), token.slice(eq + 1));
   }
+  return fields;
+}
+
+function parseAccessKeyLine(fields: Map<string, string>): AccessKeyEntry {
+  for (const name of fields.keys()) {
+    if (!ACCESS_KEY_FIELDS.includes(name)) {
+      throw new Error(`unknown field "${name}"; an access key line has ${ACCESS_KEY_FIELDS.join(", ")}`);
+    }
+  }
+  return parseAccessKeyFields(fields);
+}
+
+function parseLine(fields: Map<string, string>): KeyEntry {
   for (const name of fields.keys()) {
     if (!["id", "sha256", "scopes", "queues", "name"].includes(name)) {
       throw new Error(`unknown field "${name}"; the fields are id, sha256, scopes, queues and name`);

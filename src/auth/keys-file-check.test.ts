@@ -17,12 +17,23 @@ describe("keys file check at start", () => {
     return content;
   };
 
+  const v1 = { auth: "api-key", sqsListen: null, mode: "all" } as const;
+
   test("a valid file passes; a broken one is named with its line; other auth modes skip it", () => {
-    expect(keysFileProblems({ auth: "api-key", apiKeysFile: "/good" }, read)).toEqual([]);
-    expect(keysFileProblems({ auth: "api-key", apiKeysFile: "/bad" }, read)[0]).toContain(
+    expect(keysFileProblems({ ...v1, apiKeysFile: "/good" }, read)).toEqual([]);
+    expect(keysFileProblems({ ...v1, apiKeysFile: "/bad" }, read)[0]).toContain(
       "MILLRACE_API_KEYS_FILE: /bad: line 1:",
     );
-    expect(keysFileProblems({ auth: "none", apiKeysFile: "/bad" }, read)).toEqual([]);
+    expect(keysFileProblems({ ...v1, auth: "none", apiKeysFile: "/bad" }, read)).toEqual([]);
+    // With JWT for /v1, the SQS listener still reads its access keys from the file.
+    const sqs = {
+      auth: "jwt",
+      apiKeysFile: "/bad",
+      sqsListen: { host: "127.0.0.1", port: 9324 },
+      mode: "all",
+    } as const;
+    expect(keysFileProblems(sqs, read)[0]).toContain("MILLRACE_API_KEYS_FILE: /bad: line 1:");
+    expect(keysFileProblems({ ...sqs, sqsListen: null }, read)).toEqual([]);
   });
 
   test("check-config and serve refuse a broken keys file with exit code 78", async () => {

@@ -7,10 +7,12 @@ import { parseKeysFile } from "./api-key-format.ts";
  * a broken file with one line per problem instead of failing later, when the authenticator loads it.
  */
 export function keysFileProblems(
-  config: Pick<Config, "auth" | "apiKeysFile">,
+  config: Pick<Config, "auth" | "apiKeysFile" | "sqsListen" | "mode">,
   readFile: (path: string) => string = (path) => readFileSync(path, "utf8"),
 ): string[] {
-  if (config.auth !== "api-key" || config.apiKeysFile === null) return [];
+  // The SQS listener's access keys live in the same file, whatever MILLRACE_AUTH says for /v1.
+  const sqsReadsIt = config.sqsListen !== null && config.mode !== "worker" && config.auth !== "none";
+  if ((config.auth !== "api-key" && !sqsReadsIt) || config.apiKeysFile === null) return [];
   try {
     parseKeysFile(readFile(config.apiKeysFile));
     return [];

@@ -271,6 +271,11 @@ export class Broker {
     return moved;
   }
 
+  /** Deletes the named dead letters, once they have been handed on (the SQS dead-letter queue). */
+  removeDead(queue: string, ids: string[]): Promise<number> {
+    return this.store.deadLetters.remove(queue, ids);
+  }
+
   purgeDead(queue: string): Promise<number> {
     return this.store.deadLetters.purge(queue);
   }
@@ -365,7 +370,8 @@ export class Broker {
     return this.store.messages.releaseOwnedLeases(this.instanceId, this.clock());
   }
 
-  private async getQueueRecord(name: string): Promise<QueueRecord> {
+  /** The queue's settings without its stats (which cost a count); throws queue_not_found. */
+  async getQueueRecord(name: string): Promise<QueueRecord> {
     const queue = await this.store.queues.get(name);
     if (!queue) throw queueNotFound(name);
     return queue;

@@ -5,7 +5,17 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value, so `--help queues` does not swallow `queues`. */
-const SWITCHES = new Set(["--help", "-h", "--all", "--yes", "--json", "--docs", "--no-delivery", "--into-non-empty"]);
+const SWITCHES = new Set([
+  "--help",
+  "-h",
+  "--all",
+  "--yes",
+  "--json",
+  "--docs",
+  "--no-delivery",
+  "--into-non-empty",
+  "--sqs",
+]);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

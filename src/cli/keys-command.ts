@@ -1,3 +1,4 @@
+import { generateAccessKey } from "../auth/access-key-format.ts";
 import { generateKey } from "../auth/api-key-format.ts";
 import { isScope, QueuePatterns } from "../auth/principal.ts";
 import { EXIT, UsageError } from "./args.ts";
@@ -6,11 +7,14 @@ import type { Command } from "./command.ts";
 export const keysCommand: Command = {
   name: "keys",
   summary: "create an API key and print the line for the keys file",
-  help: `usage: millrace keys create --scopes publish,consume,admin --queues 'orders-*,billing' [--name NAME]
+  help: `usage: millrace keys create --scopes publish,consume,admin --queues 'orders-*,billing' [--name NAME] [--sqs]
 
 Prints the new key once (it is not stored anywhere), then the line to append to the file named
 by MILLRACE_API_KEYS_FILE. The broker picks the edit up without a restart. Queue patterns use
-* as a wildcard; --queues '*' allows every queue.`,
+* as a wildcard; --queues '*' allows every queue.
+
+With --sqs it creates an SQS access key instead: an access key id and a secret access key for
+AWS SDKs, boto3 and the aws CLI (Signature Version 4), with the same scopes and queue patterns.`,
   async run(context) {
     const [, sub] = context.args.positionals;
     if (sub !== "create") throw new UsageError(`unknown subcommand "${sub ?? ""}"; use create`);
@@ -29,6 +33,14 @@ by MILLRACE_API_KEYS_FILE. The broker picks the edit up without a restart. Queue
     const name = flags["--name"] ?? null;
     if (name !== null && !/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
       throw new UsageError("--name may use letters, digits, . _ and -, up to 64 characters");
+    }
+    if (flags["--sqs"] === "true") {
+      const access = generateAccessKey(scopes, queues, name);
+      context.out(`aws_access_key_id: ${access.accessKeyId}`);
+      context.out(`aws_secret_access_key: ${access.secret}`);
+      context.out("store the secret now; add this line to the keys file (it holds the secret: keep it private):");
+      context.out(access.line);
+      return EXIT.ok;
     }
     const { key, line } = generateKey(scopes, queues, name);
     context.out(`key: ${key}`);

@@ -102,6 +102,7 @@ function crossChecks(config: Config): string[] {
       );
     }
   }
+  problems.push(...sqsProblems(config));
   if (config.auth === "jwt") {
     if ((config.jwtSecret === null) === (config.jwksUrls.length === 0)) {
       problems.push(
@@ -127,6 +128,29 @@ function crossChecks(config: Config): string[] {
     );
   }
   return problems;
+}
+
+/** The SQS listener's access keys live in the API keys file, whatever MILLRACE_AUTH says for /v1. */
+function sqsProblems(config: Config): string[] {
+  const listen = config.sqsListen;
+  if (listen === null || config.mode === "worker") return [];
+  if (listen.port !== 0 && listen.port === config.listen.port && listen.host === config.listen.host) {
+    return ["MILLRACE_SQS_LISTEN: is the API address; give it its own port (9324 is usual)"];
+  }
+  if (config.auth === "none") {
+    return isLoopbackHost(listen.host)
+      ? []
+      : [
+          `MILLRACE_AUTH: is none, but MILLRACE_SQS_LISTEN (${formatHostPort(listen)}) is not a loopback address; set MILLRACE_AUTH=api-key and create access keys with \`millrace keys create --sqs\`, or listen on 127.0.0.1`,
+        ];
+  }
+  if (config.apiKeysFile === null) {
+    return [
+      "MILLRACE_API_KEYS_FILE: MILLRACE_SQS_LISTEN needs it for the SQS access keys; create them with `millrace keys create --sqs`",
+    ];
+  }
+  // The file's content is checked by auth (src/auth/keys-file-check.ts), as for /v1's keys.
+  return [];
 }
 
 /** The effective configuration as printable text, with secrets redacted. */

@@ -3,6 +3,7 @@ import { OBSERVABILITY_SETTINGS } from "./observability-settings.ts";
 import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
 import { checkSslMode } from "./ssl-mode.ts";
 import { SECURITY_SETTINGS } from "./security-settings.ts";
+import { SQS_SETTINGS } from "./sqs-settings.ts";
 import { spec } from "./setting-spec.ts";
 import { WEBHOOK_SETTINGS } from "./webhook-settings.ts";
 
@@ -136,6 +137,7 @@ export const SETTINGS = {
   ...SECURITY_SETTINGS,
   ...OBSERVABILITY_SETTINGS,
   ...WEBHOOK_SETTINGS,
+  ...SQS_SETTINGS,
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -97,6 +97,7 @@ export function listenProblems(config: Config): ListenCheck {
   const listeners: Array<[string, HostPort | null]> = [
     ["MILLRACE_LISTEN", config.mode === "worker" ? null : config.listen],
     ["MILLRACE_METRICS_LISTEN", config.metrics ? config.metricsListen : null],
+    ["MILLRACE_SQS_LISTEN", config.mode === "worker" ? null : config.sqsListen],
   ];
   for (const [name, address] of listeners) {
     if (!address || address.port === 0) continue;

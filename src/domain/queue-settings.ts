@@ -20,10 +20,25 @@ export interface QueueSettings {
   retentionSeconds: number;
   dedupWindowSeconds: number;
   delivery: DeliverySettings | null;
+  /** Attributes only SQS clients set (src/sqs); absent on queues SQS never touched. */
+  sqs?: SqsQueueSettings;
+}
+
+/** Kept inside the settings JSON, so no table changes: the v1 API does not show them. */
+export interface SqsQueueSettings {
+  delaySeconds: number;
+  receiveWaitSeconds: number;
+  maximumMessageSize: number;
+  contentBasedDeduplication: boolean;
+  /** The RedrivePolicy's target: dead letters move there when it names an existing queue (src/sqs). */
+  deadLetterTargetArn: string | null;
+  tags: Record<string, string>;
 }
 
 /** What a PUT may carry: every field optional; omitted ones keep their current (or default) value. */
-export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff" | "delivery">> & {
+export type QueueSettingsPatch = Partial<Omit<QueueSettings, "backoff" | "delivery" | "sqs">> & {
+  /** Replaces the SQS attributes whole. */
+  sqs?: SqsQueueSettings;
   backoff?: Partial<BackoffPolicy>;
   /** null removes delivery; omitted tuning fields take DELIVERY_DEFAULTS. */
   delivery?: (Pick<DeliverySettings, "url" | "secret"> & Partial<DeliverySettings>) | null;
@@ -119,6 +134,7 @@ function merge(current: QueueSettings, patch: QueueSettingsPatch): QueueSettings
               url: patch.delivery.url,
               secret: patch.delivery.secret,
             },
+    ...((patch.sqs ?? current.sqs) ? { sqs: patch.sqs ?? current.sqs } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface HttpServers {
   api: Server<unknown> | null;
   /** The separate metrics listener (MILLRACE_METRICS_LISTEN), when configured. */
   metrics: Server<unknown> | null;
+  /** The SQS-compatible listener (MILLRACE_SQS_LISTEN), when configured. */
+  sqs: Server<unknown> | null;
   edge: Edge;
 }
 
@@ -79,5 +81,5 @@ export function startHttpServers(
       fetch: metricsEdge.fetch,
     });
   }
-  return { api, metrics: metricsServer, edge };
+  return { api, metrics: metricsServer, sqs: null, edge };
 }

@@ -20,6 +20,8 @@ function headersOf(headers: string | null): Record<string, string> {
 
 export function queueView(queue: QueueView) {
   const { delivery, ...settings } = queue.settings;
+  // SQS-only attributes are shown by the SQS listener, not here.
+  delete settings.sqs;
   return {
     name: queue.name,
     settings: {

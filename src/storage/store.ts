@@ -105,6 +105,8 @@ export interface DeadLetterStore {
   /** Makes dead messages ready again with attempts reset; returns how many moved. */
   redrive(queue: string, ids: string[] | "all", now: number): Promise<number>;
   purge(queue: string): Promise<number>;
+  /** Deletes the named dead messages (others are left alone); returns how many went. */
+  remove(queue: string, ids: string[]): Promise<number>;
 }
 
 export interface TopicStore {

@@ -283,6 +283,27 @@ describe("expiry and dead letters", () => {
     expect((await store.queues.stats(q, T0 + 20)).dead).toBe(0);
   });
 
+  test("dead letters are removed by id: only dead ones, only of that queue", async () => {
+    const q = await newQueue({ ...noJitter, maxAttempts: 1 });
+    const other = await newQueue({ ...noJitter, maxAttempts: 1 });
+    const [a, b, live] = await store.messages.publish(q, [message("a"), message("b"), message("live")], T0);
+    const leased = await store.messages.lease(q, 2, 1000, T0);
+    await store.messages.nack(
+      q,
+      leased.map((m) => ({ receipt: m.receipt, delayMs: 0, error: "bad" })),
+      T0,
+    );
+    expect((await store.queues.stats(q, T0)).dead).toBe(2);
+    // Another queue's name, a live message and an unknown id remove nothing.
+    expect(await store.deadLetters.remove(other, [a!.id])).toBe(0);
+    expect(await store.deadLetters.remove(q, [live!.id, "not-an-id"])).toBe(0);
+    expect(await store.deadLetters.remove(q, [a!.id])).toBe(1);
+    const left = await store.deadLetters.list(q, null, 10, T0);
+    expect(left.messages.map((m) => m.id)).toEqual([b!.id]);
+    expect((await store.queues.stats(q, T0)).ready).toBe(1);
+    await expectBrokerError(store.deadLetters.remove("no-such-queue", [b!.id]), "queue_not_found");
+  });
+
   test("retention deletes dead letters older than the queue's retentionSeconds", async () => {
     const q = await newQueue({ ...noJitter, maxAttempts: 1, retentionSeconds: 60 });
     await store.messages.publish(q, [message(1)], T0);

@@ -53,6 +53,13 @@ export class PgDeadLetterStore implements DeadLetterStore {
     });
   }
 
+  async remove(queue: string, ids: string[]): Promise<number> {
+    await requireQueue(this.db.sql, queue);
+    return affected(
+      this.db.sql`DELETE FROM messages WHERE queue = ${queue} AND state = 2 AND id = ANY(${ids}::text[])`,
+    );
+  }
+
   async purge(queue: string): Promise<number> {
     await requireQueue(this.db.sql, queue);
     return affected(this.db.sql`DELETE FROM messages WHERE queue = ${queue} AND state = 2`);

@@ -53,6 +53,14 @@ export class SqliteDeadLetterStore implements Synchronous<DeadLetterStore> {
     return rows.length;
   }
 
+  remove(queue: string, ids: string[]): number {
+    this.ctx.requireQueue(queue);
+    const remove = this.ctx.db.query("DELETE FROM messages WHERE id = ? AND queue = ? AND state = 2");
+    let removed = 0;
+    for (const id of ids) removed += remove.run(id, queue).changes;
+    return removed;
+  }
+
   purge(queue: string): number {
     this.ctx.requireQueue(queue);
     return this.ctx.db.query("DELETE FROM messages WHERE queue = ? AND state = 2").run(queue).changes;
