@@ -113,6 +113,11 @@ export class Broker {
     return { items: await Promise.all(page.items.map((queue) => this.withStats(queue))), nextCursor: page.nextCursor };
   }
 
+  /** Every queue's record, without stats: for scans that read settings only. */
+  queueRecords(): Promise<QueueRecord[]> {
+    return this.store.queues.list();
+  }
+
   async deleteQueue(name: string): Promise<void> {
     if (!(await this.store.queues.delete(name))) throw queueNotFound(name);
   }

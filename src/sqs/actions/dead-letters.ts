@@ -10,8 +10,9 @@ const ADMIN = ["admin"] as const;
 
 /** Queues whose RedrivePolicy names `target` (their dead letters move there: dead-letter-mover.ts). */
 async function sourcesOf(context: ActionContext, target: string): Promise<string[]> {
-  const page = await context.broker.listQueues(null, 100_000, (name) => context.principal?.queues.allows(name) ?? true);
-  return page.items
+  const principal = context.principal;
+  return (await context.broker.queueRecords())
+    .filter((queue) => principal === null || principal.queues.allows(queue.name))
     .filter((queue) => {
       const arn = sqsSettingsOf(queue.settings).deadLetterTargetArn;
       return arn !== null && queue.settings.maxAttempts < NO_REDRIVE_MAX_ATTEMPTS && sameQueue(arn, target);
