@@ -127,7 +127,9 @@ describe.each(["sqlite", "postgres"] as const)("overload on %s", (driver) => {
     await Promise.all(Array.from({ length: 4 }, consumer));
     const missing = [...accepted].filter((id) => !received.has(id));
     expect(missing).toEqual([]);
-    const stats = (await (await fetch(`${server.url}/v1/queues/flood`)).json()) as { stats: Record<string, number> };
+    const stats = (await (await fetch(`${server.url}/v1/queues/flood`)).json()) as {
+      stats: { ready: number; leased: number };
+    };
     expect(stats.stats.ready + stats.stats.leased).toBe(0);
     console.log(
       `overload on ${driver}: ${sent} publish requests of ${BATCH} from ${PUBLISHERS} clients, ${accepted.size} messages ` +
