@@ -34,7 +34,7 @@ for (const driver of drivers) summaries.push(await runChaos({ driver, seed, roun
 for (const s of summaries) {
   console.log(
     `${s.driver}: ${s.rounds.length} rounds, faults ${JSON.stringify(s.faults)}, ${s.published} messages, ` +
-      `${s.lost} lost, ${s.duplicates} redeliveries after an expired lease, ${s.webhookDuplicates} webhook resends ` +
+      `${s.lost} lost, ${s.duplicates} redeliveries after a lease ended, ${s.webhookDuplicates} webhook resends ` +
       `after a 200, ${s.dead} dead-lettered${s.failed ? `, FAILED at seed ${s.failed.seed}` : ""}`,
   );
 }
