@@ -2,6 +2,7 @@ import type { Broker } from "../broker/broker.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { RouteDefinition } from "./route.ts";
+import { browseRoutes } from "./routes/browse.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes, type Lifecycle } from "./routes/health.ts";
@@ -32,6 +33,7 @@ export function routeTable(options: RouteTableOptions): RouteDefinition[] {
     ...metricsRoutes(options.metrics),
     ...queueRoutes(broker),
     ...messageRoutes(broker),
+    ...browseRoutes(broker),
     ...deadLetterRoutes(broker),
     ...topicRoutes(broker),
   ];
