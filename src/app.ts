@@ -152,6 +152,7 @@ export class App {
           lifecycle,
           version: VERSION,
           docs: config.docs,
+          ui: config.ui,
           metrics: config.metricsListen ? null : metrics,
         }),
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),

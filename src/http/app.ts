@@ -4,6 +4,7 @@ import { openApiDocument } from "./openapi.ts";
 import type { RouteDefinition } from "./route.ts";
 import { browseRoutes } from "./routes/browse.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes, type Lifecycle } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -16,6 +17,8 @@ export interface RouteTableOptions {
   lifecycle: Lifecycle;
   version: string;
   docs: boolean;
+  /** Serves the admin console at /ui (MILLRACE_UI). */
+  ui?: boolean;
   /** Serves /metrics on the API port; null when metrics are off or on their own listener. */
   metrics: Metrics | null;
 }
@@ -37,5 +40,9 @@ export function routeTable(options: RouteTableOptions): RouteDefinition[] {
     ...deadLetterRoutes(broker),
     ...topicRoutes(broker),
   ];
-  return [...api, ...docsRoutes(() => openApiDocument(api, options.version), options.docs)];
+  return [
+    ...api,
+    ...docsRoutes(() => openApiDocument(api, options.version), options.docs),
+    ...consoleRoutes(options.ui ?? false),
+  ];
 }
