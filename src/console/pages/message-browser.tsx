@@ -33,7 +33,8 @@ export function MessageBrowser({
       );
     },
     3000,
-    [queue, state, after],
+    // The queue page's poll moves the counts; a change there reloads the list at once.
+    [queue, state, after, stats[state]],
   );
   const choose = (next: State) => {
     setState(next);

@@ -60,6 +60,7 @@ function toAssets(bundled: ReadonlyArray<{ name: string; contentType: string; te
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Millrace console</title>
+    <link rel="icon" href="data:," />
 ${styles.map((name) => `    <link rel="stylesheet" href="ui/assets/${name}" />`).join("\n")}
     <script type="module" src="ui/assets/${script}"></script>
   </head>

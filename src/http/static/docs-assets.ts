@@ -37,6 +37,7 @@ export function loadDocsAssets(): DocsAssets {
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Millrace API</title>
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="docs/assets/${names.css}" />
   </head>
   <body>
