@@ -155,6 +155,7 @@ export class App {
           lifecycle,
           version: VERSION,
           docs: config.docs,
+          ui: config.ui,
           metrics: config.metricsListen ? null : metrics,
         }),
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),

@@ -4,6 +4,7 @@ import { pageByName, type NamePage } from "../domain/paging.ts";
 import { assertStorableText } from "../domain/stored-text.ts";
 import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueStats } from "../domain/message.ts";
 import { assertName } from "../domain/names.ts";
+import type { BrowsePage, BrowsePosition, BrowseState } from "../domain/browse.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
 import { decodeReceipt } from "../domain/receipt.ts";
 import type {
@@ -120,6 +121,14 @@ export class Broker {
 
   async deleteQueue(name: string): Promise<void> {
     if (!(await this.store.queues.delete(name))) throw queueNotFound(name);
+  }
+
+  /** Pauses or resumes receives and webhook delivery of the queue; publishes go on either way. */
+  async setPaused(name: string, paused: boolean): Promise<QueueView> {
+    const queue = await this.store.queues.setPaused(name, paused, this.clock());
+    // Receivers waiting on a resumed queue may take what piled up meanwhile.
+    if (!paused) this.store.notifier.notify(name, 1);
+    return this.withStats(queue);
   }
 
   purgeQueue(name: string): Promise<number> {
@@ -257,6 +266,11 @@ export class Broker {
     const message = await this.store.messages.get(queue, id, this.clock());
     if (!message) throw messageNotFound(queue, id);
     return message;
+  }
+
+  /** One page of the queue's messages in `state`, without leasing them. */
+  browse(queue: string, state: BrowseState, after: BrowsePosition | null, limit: number): Promise<BrowsePage> {
+    return this.store.messages.browse(queue, state, after, limit, this.clock());
   }
 
   /** The message's webhook attempts, oldest first (empty for a queue without delivery). */

@@ -19,11 +19,11 @@ interface QueueSummary {
   stats: QueueStats;
 }
 
-const SUBCOMMANDS = ["list", "show", "create", "update", "delete", "purge"];
+const SUBCOMMANDS = ["list", "show", "create", "update", "delete", "purge", "pause", "resume"];
 
 export const queuesCommand: Command = {
   name: "queues",
-  summary: "list, show, create, update, delete or purge queues",
+  summary: "list, show, create, update, delete, purge, pause or resume queues",
   help: `usage:
   millrace queues list [--json] [--page-size N] every queue with its stats (fetched page by page)
   millrace queues show <queue>                  one queue's settings and stats, as JSON
@@ -31,6 +31,8 @@ export const queuesCommand: Command = {
   millrace queues update <queue> [settings]     change settings of an existing queue
   millrace queues delete <queue> --yes          delete it with all its messages and subscriptions into it
   millrace queues purge <queue> --yes           drop every message that is not dead
+  millrace queues pause <queue>                 stop receives and webhook delivery (publishes go on)
+  millrace queues resume <queue>                start them again
 
 ${QUEUE_SETTINGS_FLAGS_HELP}
 
@@ -61,6 +63,13 @@ ${CONNECTION_HELP}`,
         requireYes(context, "purging drops every ready, delayed and leased message of the queue");
         const result = await client.request<{ purged: number }>("POST", `/v1/queues/${queue}/purge`);
         context.out(`purged ${result.purged} message(s) from ${context.args.positionals[2]}`);
+        return EXIT.ok;
+      }
+      case "pause":
+      case "resume": {
+        const queue = requireArg(context, 2, "queue name");
+        await client.request("POST", `/v1/queues/${queue}/${sub}`);
+        context.out(`${sub === "pause" ? "paused" : "resumed"} queue ${context.args.positionals[2]}`);
         return EXIT.ok;
       }
       default:

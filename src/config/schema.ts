@@ -138,6 +138,14 @@ const CORE_SETTINGS = {
     default: () => false,
     parse: boolean,
   }),
+  ui: spec({
+    env: "MILLRACE_UI",
+    flag: "--ui",
+    doc: "serve the admin console at /ui (it signs in with an API key or JWT, like any client)",
+    defaultText: "false",
+    default: () => false,
+    parse: boolean,
+  }),
 } as const;
 
 export const SETTINGS = {

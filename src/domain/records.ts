@@ -7,6 +7,8 @@ import type { QueueSettings } from "./queue-settings.ts";
 export interface QueueRecord {
   name: string;
   settings: QueueSettings;
+  /** When an operator paused it: receives answer nothing and webhook delivery stops; null while running. */
+  pausedAt: number | null;
   createdAt: number;
   updatedAt: number;
 }

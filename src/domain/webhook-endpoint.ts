@@ -55,6 +55,9 @@ export interface DeliveryClaim {
   retryAt: number | null;
 }
 
+/** A paused queue's claim: nothing, and nothing about the endpoint (the worker asks again at its idle pace). */
+export const PAUSED_CLAIM: DeliveryClaim = { messages: [], probe: false, blocked: null, retryAt: null };
+
 /**
  * The token bucket of maxPerSecond holds at most a tenth of a second's tokens (at least one), so
  * any one-second window sees at most maxPerSecond plus that burst, and a fleet that wakes up at

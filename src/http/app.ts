@@ -2,7 +2,9 @@ import type { Broker } from "../broker/broker.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import type { RouteDefinition } from "./route.ts";
+import { browseRoutes } from "./routes/browse.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
+import { consoleRoutes } from "./routes/console.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes, type Lifecycle } from "./routes/health.ts";
 import { messageRoutes } from "./routes/messages.ts";
@@ -15,6 +17,8 @@ export interface RouteTableOptions {
   lifecycle: Lifecycle;
   version: string;
   docs: boolean;
+  /** Serves the admin console at /ui (MILLRACE_UI). */
+  ui?: boolean;
   /** Serves /metrics on the API port; null when metrics are off or on their own listener. */
   metrics: Metrics | null;
 }
@@ -32,8 +36,13 @@ export function routeTable(options: RouteTableOptions): RouteDefinition[] {
     ...metricsRoutes(options.metrics),
     ...queueRoutes(broker),
     ...messageRoutes(broker),
+    ...browseRoutes(broker),
     ...deadLetterRoutes(broker),
     ...topicRoutes(broker),
   ];
-  return [...api, ...docsRoutes(() => openApiDocument(api, options.version), options.docs)];
+  return [
+    ...api,
+    ...docsRoutes(() => openApiDocument(api, options.version), options.docs),
+    ...consoleRoutes(options.ui ?? false),
+  ];
 }

@@ -106,6 +106,8 @@ export const Queue = t.Object(
     name: t.String(),
     settings: QueueSettings,
     stats: QueueStats,
+    paused: t.Boolean({ description: "true while receives answer nothing and webhook delivery is stopped" }),
+    pausedAt: t.Union([Time, t.Null()], { description: "when it was paused; null while running" }),
     deliveryState: t.Union([DeliveryState, t.Null()], { description: "null for a queue without delivery" }),
     createdAt: Time,
     updatedAt: Time,
@@ -179,6 +181,11 @@ const DeliveryAttempt = t.Object(
 export const MessageDetail = t.Object(
   { ...MessageRecord.properties, deliveryAttempts: t.Array(DeliveryAttempt, { description: "oldest first" }) },
   { ...closed, $id: "MessageDetail" },
+);
+
+export const MessagePage = t.Object(
+  { messages: t.Array(MessageRecord), nextCursor: Cursor },
+  { ...closed, $id: "MessagePage" },
 );
 
 export const DeadLetterPage = t.Object(

@@ -29,6 +29,8 @@ export function queueView(queue: QueueView) {
       delivery: delivery === null ? null : { ...delivery, secret: "(set)" },
     },
     stats: queue.stats,
+    paused: queue.pausedAt !== null,
+    pausedAt: iso(queue.pausedAt),
     deliveryState: delivery === null ? null : deliveryStateView(queue.endpoint, Date.now()),
     createdAt: iso(queue.createdAt),
     updatedAt: iso(queue.updatedAt),

@@ -92,6 +92,12 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       labelNames: ["queue"] as const,
       registers,
     }),
+    queuePaused: new Gauge({
+      name: "millrace_queue_paused",
+      help: "1 while the queue is paused (receives and webhook delivery stopped), else 0; as of the last stats refresh",
+      labelNames: ["queue"] as const,
+      registers,
+    }),
     queueOldestReadyAge: new Gauge({
       name: "millrace_queue_oldest_ready_age_seconds",
       help: "Age of the oldest ready message per queue, as of the last stats refresh; 0 when none is ready",

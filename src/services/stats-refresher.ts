@@ -20,6 +20,7 @@ export class StatsRefresher {
   /** What the gauges hold now, per queue; only changes are written (setting a labelled gauge hashes its labels). */
   private known = new Map<string, QueueStats>();
   private knownLimits = new Map<string, number>();
+  private knownPaused = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -39,7 +40,7 @@ export class StatsRefresher {
       return;
     }
     const [rows, queues] = await Promise.all([this.store.queues.statsAll(this.clock()), this.store.queues.list()]);
-    const { queueMessages, queueOldestReadyAge, queueMaxMessages } = this.metrics;
+    const { queueMessages, queueOldestReadyAge, queueMaxMessages, queuePaused } = this.metrics;
     // The "near maxMessages" alert divides the backlog by this gauge.
     const limits = new Map(queues.map((queue) => [queue.name, queue.settings.maxMessages]));
     for (const [queue, limit] of limits) {
@@ -47,6 +48,12 @@ export class StatsRefresher {
     }
     for (const queue of this.knownLimits.keys()) if (!limits.has(queue)) queueMaxMessages.remove({ queue });
     this.knownLimits = limits;
+    const paused = new Map(queues.map((queue) => [queue.name, queue.pausedAt === null ? 0 : 1]));
+    for (const [queue, value] of paused) {
+      if (this.knownPaused.get(queue) !== value) queuePaused.set({ queue }, value);
+    }
+    for (const queue of this.knownPaused.keys()) if (!paused.has(queue)) queuePaused.remove({ queue });
+    this.knownPaused = paused;
     const current = new Map<string, QueueStats>();
     for (const { queue, stats } of rows) {
       current.set(queue, stats);
@@ -76,8 +83,10 @@ export class StatsRefresher {
   private forgetGauges(): void {
     for (const queue of this.known.keys()) this.removeQueueGauges(queue);
     for (const queue of this.knownLimits.keys()) this.metrics.queueMaxMessages.remove({ queue });
+    for (const queue of this.knownPaused.keys()) this.metrics.queuePaused.remove({ queue });
     this.known = new Map();
     this.knownLimits = new Map();
+    this.knownPaused = new Map();
   }
 
   /** As a background service: first run right away, then every `intervalMs`. */

@@ -7,6 +7,7 @@ import type {
   QueueStats,
 } from "../domain/message.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
+import type { BrowsePage, BrowsePosition, BrowseState } from "../domain/browse.ts";
 import type {
   AttemptRecord,
   CircuitChange,
@@ -42,6 +43,11 @@ export interface QueueStore {
   purge(name: string): Promise<number>;
   /** Throws queue_not_found. Leases that ran out by `now` are counted as what their expiry makes them. */
   stats(name: string, now: number): Promise<QueueStats>;
+  /**
+   * Pauses (`paused`, keeping the first pause time) or resumes the queue; persisted, so it holds
+   * across restarts and on every instance. Throws queue_not_found.
+   */
+  setPaused(name: string, paused: boolean, now: number): Promise<QueueRecord>;
   /** Stats of every queue in one pass, for the metrics refresher; ordered by name. */
   statsAll(now: number): Promise<Array<{ queue: string; stats: QueueStats }>>;
 }
@@ -93,6 +99,17 @@ export interface MessageStore {
    * shuts down.
    */
   releaseOwnedLeases(owner: string, now: number): Promise<number>;
+  /**
+   * One page of the queue's messages in `state`, in claim order after `after`, read without
+   * leasing them. Throws queue_not_found.
+   */
+  browse(
+    queue: string,
+    state: BrowseState,
+    after: BrowsePosition | null,
+    limit: number,
+    now: number,
+  ): Promise<BrowsePage>;
   /**
    * The message as of `now`: a lease that ran out reads as what its expiry makes it (ready after
    * backoff, or dead), not as leased.

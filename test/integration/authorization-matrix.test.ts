@@ -68,7 +68,14 @@ function decisionOf(response: { status: number; body: string }): Decision {
 
 /** The route's path with its parameters filled in. */
 function concrete(route: RouteDefinition, messageId: string): { path: string; params: Record<string, string> } {
-  const values: Record<string, string> = { queue: QUEUE, topic: TOPIC, name: SUBSCRIPTION, id: messageId };
+  // `file`: a static asset of /docs or /ui (public routes; a name that does not exist is a 404 for everyone).
+  const values: Record<string, string> = {
+    queue: QUEUE,
+    topic: TOPIC,
+    name: SUBSCRIPTION,
+    id: messageId,
+    file: "main.js",
+  };
   const params: Record<string, string> = {};
   const path = route.path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
     const value = values[name];

@@ -55,6 +55,11 @@ describe("millrace queues", () => {
     expect((await cli(["queues", "purge", "cq-orders"])).code).toBe(64);
     expect((await cli(["queues", "purge", "cq-orders", "--yes"])).out).toBe("purged 2 message(s) from cq-orders");
 
+    expect((await cli(["queues", "pause", "cq-orders"])).out).toBe("paused queue cq-orders");
+    expect((await call("GET", "/v1/queues/cq-orders")).body.paused).toBe(true);
+    expect((await cli(["queues", "resume", "cq-orders"])).out).toBe("resumed queue cq-orders");
+    expect((await call("GET", "/v1/queues/cq-orders")).body.paused).toBe(false);
+
     expect((await cli(["queues", "delete", "cq-orders"])).code).toBe(64);
     expect((await cli(["queues", "delete", "cq-orders", "--yes"])).out).toBe("deleted queue cq-orders");
     expect((await call("GET", "/v1/queues/cq-orders")).status).toBe(404);
@@ -96,7 +101,7 @@ describe("millrace queues", () => {
   test("--help lists every verb and setting flag, on stdout with exit 0", async () => {
     const help = await cli(["queues", "--help"]);
     expect(help.code).toBe(0);
-    for (const verb of ["list", "show", "create", "update", "delete", "purge"]) {
+    for (const verb of ["list", "show", "create", "update", "delete", "purge", "pause", "resume"]) {
       expect(help.out).toContain(`millrace queues ${verb}`);
     }
     expect(help.out).toContain("--backoff-max-ms");

@@ -213,10 +213,14 @@ describe("responses match their declared schemas", () => {
     await call("POST", "/v1/queues/:queue/messages", dead, { body: { bad: true } });
     const poisoned = (await call("POST", "/v1/queues/:queue/receive", dead)).body.messages as Json[];
     await call("POST", "/v1/queues/:queue/nack", dead, { receipts: [poisoned[0]!.receipt], error: "unparseable" });
+    const browsed = await call("GET", "/v1/queues/:queue/messages", dead);
+    expect(browsed.body).toMatchObject({ messages: [], nextCursor: null });
     const page = await call("GET", "/v1/queues/:queue/dead", dead);
     expect(page.body.messages[0]).toMatchObject({ state: "dead", lastError: "unparseable" });
     await call("POST", "/v1/queues/:queue/dead/redrive", dead, { all: true });
     await call("DELETE", "/v1/queues/:queue/dead", dead);
+    expect((await call("POST", "/v1/queues/:queue/pause", dead)).body.paused).toBe(true);
+    expect((await call("POST", "/v1/queues/:queue/resume", dead)).body.paused).toBe(false);
 
     const t = { topic: "order-events" };
     expect((await call("PUT", "/v1/topics/:topic", t)).status).toBe(201);

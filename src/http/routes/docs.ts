@@ -1,24 +1,18 @@
+import { Type as t } from "@sinclair/typebox";
 import { errorResponse } from "../errors.ts";
 import { defineRoute } from "../route.ts";
+import { assetResponse, pageResponse } from "../static/asset-response.ts";
+import type { DocsAssets } from "../static/docs-assets.ts";
 
-/** The docs UI page: Scalar's standalone viewer, reading the document relative to /docs. */
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>Millrace API</title>
-  </head>
-  <body>
-    <script id="api-reference" data-url="openapi.json"></script>
-    <script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.25.28/dist/browser/standalone.min.js" crossorigin></script>
-  </body>
-</html>
-`;
+const OFF = "the docs UI is off; set MILLRACE_DOCS=true to serve it";
+const AssetParams = t.Object({ file: t.String({ minLength: 1, maxLength: 128 }) });
 
-/** GET /openapi.json always; GET /docs only when MILLRACE_DOCS=true. */
+/** GET /openapi.json always; GET /docs and its assets (served from the binary) only when MILLRACE_DOCS=true. */
 export function docsRoutes(document: () => unknown, docsEnabled: boolean) {
   let text: string | null = null;
+  let assets: DocsAssets | null = null;
+  // Loaded on first use: a server with the docs off never reads the 1.5 MB bundle.
+  const docsAssets = async () => (assets ??= (await import("../static/docs-assets.ts")).loadDocsAssets());
   return [
     defineRoute({
       method: "GET",
@@ -43,10 +37,21 @@ export function docsRoutes(document: () => unknown, docsEnabled: boolean) {
       access: { public: true },
       hidden: true,
       responses: { 200: { description: "HTML", contentType: "text/html" } },
-      handle: () =>
-        docsEnabled
-          ? new Response(DOCS_PAGE, { headers: { "content-type": "text/html; charset=utf-8" } })
-          : errorResponse(404, "not_found", "the docs UI is off; set MILLRACE_DOCS=true to serve it"),
+      handle: async () =>
+        docsEnabled ? pageResponse((await docsAssets()).page) : errorResponse(404, "not_found", OFF),
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/docs/assets/:file",
+      operationId: "docsAsset",
+      summary: "A script or stylesheet of the docs UI",
+      tag: "docs",
+      access: { public: true },
+      hidden: true,
+      params: AssetParams,
+      responses: { 200: { description: "the file", contentType: "text/" } },
+      handle: async ({ params }) =>
+        docsEnabled ? assetResponse((await docsAssets()).files, params.file) : errorResponse(404, "not_found", OFF),
     }),
   ];
 }

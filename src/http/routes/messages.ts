@@ -166,7 +166,8 @@ export function messageRoutes(broker: Broker) {
       operationId: "getMessage",
       summary: "A message's state, attempts, last error and webhook delivery attempts",
       tag: TAG,
-      access: CONSUME,
+      // admin too: it browses messages and reads dead letters already (the console's message detail).
+      access: { scopes: ["consume", "admin"], resource: "queue" },
       params: t.Object({ queue: QueueParams.properties.queue, id: t.String({ minLength: 1, maxLength: 64 }) }),
       responses: { 200: { description: "the message", schema: MessageDetail } },
       handle: async ({ params }) => {

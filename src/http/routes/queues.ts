@@ -81,6 +81,8 @@ export function queueRoutes(broker: Broker) {
         return noContent();
       },
     }),
+    pauseRoute(broker, true),
+    pauseRoute(broker, false),
     defineRoute({
       method: "POST",
       path: "/v1/queues/:queue/purge",
@@ -93,4 +95,21 @@ export function queueRoutes(broker: Broker) {
       handle: async ({ params }) => json({ purged: await broker.purgeQueue(params.queue) }),
     }),
   ];
+}
+
+/** POST …/pause and …/resume: persisted on the queue, so it holds across restarts and every instance. */
+function pauseRoute(broker: Broker, paused: boolean) {
+  return defineRoute({
+    method: "POST",
+    path: paused ? "/v1/queues/:queue/pause" : "/v1/queues/:queue/resume",
+    operationId: paused ? "pauseQueue" : "resumeQueue",
+    summary: paused
+      ? "Pause the queue: receives answer nothing and webhook delivery stops; publishes are still accepted"
+      : "Resume a paused queue (no-op when it runs)",
+    tag: TAG,
+    access: { scopes: ["admin"], resource: "queue" },
+    params: QueueParams,
+    responses: { 200: { description: "the queue, with paused and pausedAt", schema: Queue } },
+    handle: async ({ params }) => json(queueView(await broker.setPaused(params.queue, paused))),
+  });
 }

@@ -3,6 +3,7 @@ import type { QueueSettings } from "../../domain/queue-settings.ts";
 import {
   afterAttempt,
   afterLease,
+  PAUSED_CLAIM,
   planClaim,
   type AttemptRecord,
   type CircuitChange,
@@ -36,8 +37,11 @@ export class PgDeliveryStore implements DeliveryStore {
 
   claim(queue: string, max: number, visibilityMs: number, owner: string, now: number): Promise<DeliveryClaim> {
     return this.db.transaction(async (tx) => {
-      const [queueRow] = await rows<{ settings: string }>(tx.sql`SELECT settings FROM queues WHERE name = ${queue}`);
+      const [queueRow] = await rows<{ settings: string; paused: boolean }>(
+        tx.sql`SELECT settings, paused_at IS NOT NULL AS paused FROM queues WHERE name = ${queue}`,
+      );
       if (!queueRow) throw queueNotFound(queue);
+      if (queueRow.paused) return PAUSED_CLAIM;
       const delivery = (JSON.parse(queueRow.settings) as QueueSettings).delivery;
       const limits = delivery ?? { maxConcurrency: 0, maxPerSecond: 0 };
       const endpoint = await lockEndpoint(tx.sql, queue, now);

@@ -9,6 +9,8 @@ import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
 import { failAttempt, expireLease, promoteGroup, releaseExpired, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
 import { claimReady } from "./claim.ts";
+import type { BrowsePage, BrowsePosition, BrowseState } from "../../domain/browse.ts";
+import { browseMessages } from "./browse.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
 import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
@@ -41,15 +43,26 @@ export class PgMessageStore implements MessageStore {
   ): Promise<LeasedMessage[]> {
     // The queue's settings and whether any of its leases ran out, in one round trip: receivers
     // (and long-polls re-checking) call this all the time, and usually none has.
-    const [found] = await selectRows<{ settings: string; due: boolean }>(this.db.sql`
-      SELECT settings,
+    const [found] = await selectRows<{ settings: string; paused: boolean; due: boolean }>(this.db.sql`
+      SELECT settings, paused_at IS NOT NULL AS paused,
              EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND state = 1 AND lease_expires_at <= ${now}) AS due
         FROM queues WHERE name = ${queue}`);
     if (!found) throw queueNotFound(queue);
+    if (found.paused) return [];
     if (found.due) await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
     const settings = JSON.parse(found.settings) as QueueSettings;
     const expiresAt = now + (visibilityMs ?? settings.visibilityTimeoutSeconds * 1000);
     return claimReady(this.db.sql, queue, max, expiresAt, owner, now);
+  }
+
+  browse(
+    queue: string,
+    state: BrowseState,
+    after: BrowsePosition | null,
+    limit: number,
+    now: number,
+  ): Promise<BrowsePage> {
+    return browseMessages(this.db, queue, state, after, limit, now);
   }
 
   ack(queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {

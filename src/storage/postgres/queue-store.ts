@@ -39,6 +39,14 @@ export class PgQueueStore implements QueueStore {
     });
   }
 
+  async setPaused(name: string, paused: boolean, now: number): Promise<QueueRecord> {
+    const [row] = (await this.db.sql`
+      UPDATE queues SET paused_at = CASE WHEN ${paused} THEN COALESCE(paused_at, ${now}) END, updated_at = ${now}
+       WHERE name = ${name} RETURNING *`) as Array<Record<string, unknown>>;
+    if (!row) throw queueNotFound(name);
+    return toQueueRecord(row);
+  }
+
   get(name: string): Promise<QueueRecord | null> {
     return findQueue(this.db.sql, name);
   }

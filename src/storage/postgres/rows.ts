@@ -36,6 +36,7 @@ export function toQueueRecord(raw: Record<string, unknown>): QueueRecord {
   return {
     name: raw.name as string,
     settings: JSON.parse(raw.settings as string) as QueueSettings,
+    pausedAt: numOrNull(raw.paused_at),
     createdAt: num(raw.created_at),
     updatedAt: num(raw.updated_at),
   };

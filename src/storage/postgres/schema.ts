@@ -33,6 +33,8 @@ export const queues = pgTable("queues", {
   maxMessages: integer("max_messages").notNull().default(0),
   /** Messages not yet acked or dead; kept only while max_messages > 0. */
   liveCount: bigint("live_count", { mode: "number" }).notNull().default(0),
+  /** When an operator paused the queue (receives and webhook delivery stop); NULL while running. */
+  pausedAt: epochMs("paused_at"),
   createdAt: epochMs("created_at").notNull(),
   updatedAt: epochMs("updated_at").notNull(),
 });

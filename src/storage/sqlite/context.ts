@@ -111,6 +111,7 @@ export function toQueueRecord(row: typeof schema.queues.$inferSelect): QueueReco
   return {
     name: row.name,
     settings: JSON.parse(row.settings) as QueueSettings,
+    pausedAt: row.pausedAt ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -2,6 +2,7 @@ import {
   afterAttempt,
   afterLease,
   newEndpointState,
+  PAUSED_CLAIM,
   planClaim,
   type AttemptRecord,
   type CircuitChange,
@@ -50,7 +51,8 @@ export class SqliteDeliveryStore implements Synchronous<DeliveryStore> {
   ) {}
 
   claim(queue: string, max: number, visibilityMs: number, owner: string, now: number): DeliveryClaim {
-    const settings = this.ctx.requireQueue(queue).settings;
+    const { settings, pausedAt } = this.ctx.requireQueue(queue);
+    if (pausedAt !== null) return PAUSED_CLAIM;
     const limits = settings.delivery ?? { maxConcurrency: 0, maxPerSecond: 0 };
     const endpoint = this.endpoint(queue) ?? newEndpointState(queue);
     const inFlight =

@@ -15,6 +15,8 @@ import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
+import type { BrowsePage, BrowsePosition, BrowseState } from "../../domain/browse.ts";
+import { browseMessages } from "./browse.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
 const EXPIRED_LEASES_PER_RECEIVE = 1000;
@@ -74,6 +76,7 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     owner: string | null = null,
   ): LeasedMessage[] {
     const record = this.ctx.requireQueue(queue);
+    if (record.pausedAt !== null) return [];
     this.lifecycle.releaseExpired(queue, now, EXPIRED_LEASES_PER_RECEIVE);
     const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
     const rows = this.ctx.db
@@ -100,6 +103,10 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
       setToken.run(token, row.seq);
       return toLeasedMessage(row, token, expiresAt);
     });
+  }
+
+  browse(queue: string, state: BrowseState, after: BrowsePosition | null, limit: number, now: number): BrowsePage {
+    return browseMessages(this.ctx, this.lifecycle, queue, state, after, limit, now);
   }
 
   ack(queue: string, receipts: string[], now: number): LeaseOutcome[] {

@@ -36,6 +36,17 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
     return { queue: this.ctx.requireQueue(name), created: !existing };
   }
 
+  setPaused(name: string, paused: boolean, now: number): QueueRecord {
+    this.ctx.requireQueue(name);
+    this.ctx.db
+      .query(
+        "UPDATE queues SET paused_at = CASE WHEN ?1 THEN COALESCE(paused_at, ?2) END, updated_at = ?2 WHERE name = ?3",
+      )
+      .run(paused ? 1 : 0, now, name);
+    this.ctx.forgetQueue(name);
+    return this.ctx.requireQueue(name);
+  }
+
   get(name: string): QueueRecord | null {
     return this.ctx.findQueue(name);
   }

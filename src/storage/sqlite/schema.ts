@@ -11,6 +11,8 @@ export const queues = sqliteTable("queues", {
   settings: text("settings").notNull(),
   /** Messages not yet acked or dead-lettered; kept in step so `maxMessages` is an O(1) check. */
   liveCount: integer("live_count").notNull().default(0),
+  /** When an operator paused the queue (receives and webhook delivery stop); NULL while running. */
+  pausedAt: integer("paused_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

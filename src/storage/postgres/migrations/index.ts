@@ -2,6 +2,7 @@ import journal from "./meta/_journal.json";
 import init from "./0000_init.sql" with { type: "text" };
 import queueTableAutovacuum from "./0001_queue_table_autovacuum.sql" with { type: "text" };
 import webhookDeliveries from "./0002_webhook_deliveries.sql" with { type: "text" };
+import queuePaused from "./0003_queue_paused.sql" with { type: "text" };
 
 /**
  * Every PostgreSQL migration drizzle-kit generated, embedded in the binary as text. Add the import
@@ -11,6 +12,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = 
   { tag: "0000_init", sql: init },
   { tag: "0001_queue_table_autovacuum", sql: queueTableAutovacuum },
   { tag: "0002_webhook_deliveries", sql: webhookDeliveries },
+  { tag: "0003_queue_paused", sql: queuePaused },
 ];
 
 export const POSTGRES_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);
