@@ -2,7 +2,8 @@
 // only figures taken together compare): the base branch's code (before tracing existed), this
 // code with tracing off, and this code with tracing on at sampling ratio 1.0, exporting every span
 // to a real OpenTelemetry Collector (scripts/otelcol; its debug exporter discards them).
-// Rounds interleave the three, each on a fresh SQLite server; figures are medians and ratios.
+// Rounds interleave the three in rotating order, each on a fresh SQLite server; figures are
+// medians and ratios.
 // Usage: bun bench/tracing-cost.ts [--runs N] [--duration SECONDS] [--base REF]
 // (wrk must be installed: scripts/bench installs it). Prints one JSON object as its last line.
 import type { Subprocess } from "bun";
@@ -123,7 +124,9 @@ const variants = {
 const rates: Record<keyof typeof variants, number[]> = { base: [], off: [], on: [] };
 try {
   for (let run = 0; run < RUNS; run++) {
-    for (const name of Object.keys(variants) as Array<keyof typeof variants>) {
+    // Each round starts with the next variant, so no variant always runs first or last.
+    const names = Object.keys(variants) as Array<keyof typeof variants>;
+    for (const name of [...names.slice(run % names.length), ...names.slice(0, run % names.length)]) {
       const rate = await publishRate(variants[name].cwd, variants[name].env);
       rates[name].push(rate);
       log(`run ${run + 1}/${RUNS} ${name}: ${Math.round(rate)} publishes/s`);
