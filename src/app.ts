@@ -18,6 +18,7 @@ import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
 import { StatsRefresher } from "./services/stats-refresher.ts";
 import { lockDataDir, type DataDirLock } from "./storage/data-dir-lock.ts";
+import { withBackpressure } from "./storage/backpressure.ts";
 import { openStore } from "./storage/open-store.ts";
 import { sqliteFileIn } from "./storage/sqlite/data-file.ts";
 import type { Store } from "./storage/store.ts";
@@ -107,7 +108,9 @@ export class App {
         onDiskRecovered: () => logger.info("the data directory has space again: writes succeed, readiness is back"),
       },
     );
-    this.store = metrics ? instrumentStore(opened.store, metrics) : opened.store;
+    const gated = withBackpressure(opened.store, config.maxPendingWrites);
+    if (metrics) metrics.storePending.read = () => gated.pending.count;
+    this.store = metrics ? instrumentStore(gated.store, metrics) : gated.store;
     const tracing = (this.tracing = createTracing(config, metrics));
     if (tracing) this.store = traceStore(this.store, tracing.tracer);
     if (opened.migrationsApplied.length > 0)

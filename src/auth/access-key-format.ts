@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { isScope, QueuePatterns, type Principal, type Scope } from "./principal.ts";
+import { parseGrant, type Principal, type Scope } from "./principal.ts";
 
 /**
  * SQS access keys: an access key id (`MRAK` + 16 upper-case hex) and a 40-character secret. They
@@ -45,15 +45,10 @@ export function parseAccessKeyFields(fields: Map<string, string>): AccessKeyEntr
   }
   const secret = fields.get("secret_access_key") ?? "";
   if (!SECRET.test(secret)) throw new Error("secret_access_key must be the 40-character secret printed with the key");
-  const scopes = (fields.get("scopes") ?? "").split(",").filter(Boolean);
-  if (scopes.length === 0 || !scopes.every(isScope)) {
-    throw new Error("scopes must be a comma-separated list of publish, consume and admin");
-  }
-  const queues = (fields.get("queues") ?? "").split(",").filter(Boolean);
-  if (queues.length === 0) throw new Error("queues must list queue-name patterns, or * for every queue");
+  const grant = parseGrant(fields);
   return {
     accessKeyId,
     secret,
-    principal: { id: `sqs:${accessKeyId}`, scopes: new Set(scopes), queues: QueuePatterns.parse(queues) },
+    principal: { id: `sqs:${accessKeyId}`, ...grant },
   };
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ACCESS_KEY_FIELDS, parseAccessKeyFields, type AccessKeyEntry } from "./access-key-format.ts";
-import { isScope, QueuePatterns, type Principal, type Scope } from "./principal.ts";
+import { parseGrant, type Principal, type Scope } from "./principal.ts";
 
 /**
  * API keys look like `mrk_<16 hex id>_<43 base64url secret>`. The id is not secret: it finds the
@@ -115,15 +115,10 @@ function parseLine(fields: Map<string, string>): KeyEntry {
   if (!/^[0-9a-f]{16}$/.test(id)) throw new Error("id must be the 16 hex characters after mrk_ in the key");
   const hash = fields.get("sha256") ?? "";
   if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("sha256 must be 64 hex characters (the key's SHA-256)");
-  const scopes = (fields.get("scopes") ?? "").split(",").filter(Boolean);
-  if (scopes.length === 0 || !scopes.every(isScope)) {
-    throw new Error("scopes must be a comma-separated list of publish, consume and admin");
-  }
-  const queues = (fields.get("queues") ?? "").split(",").filter(Boolean);
-  if (queues.length === 0) throw new Error("queues must list queue-name patterns, or * for every queue");
+  const grant = parseGrant(fields);
   return {
     id,
     hash: Buffer.from(hash, "hex"),
-    principal: { id: `key:${id}`, scopes: new Set(scopes), queues: QueuePatterns.parse(queues) },
+    principal: { id: `key:${id}`, ...grant },
   };
 }

@@ -96,6 +96,14 @@ const CORE_SETTINGS = {
     default: () => 10_000,
     parse: integer(100, 600_000),
   }),
+  maxPendingWrites: spec({
+    env: "MILLRACE_MAX_PENDING_WRITES",
+    flag: "--max-pending-writes",
+    doc: "database operations allowed to wait (SQLite writer queue, PostgreSQL pool); beyond it publishes get 503 overloaded with Retry-After, so memory stays bounded under overload",
+    defaultText: "4096",
+    default: () => 4096,
+    parse: integer(16, 1_000_000),
+  }),
   maxBodyBytes: spec({
     env: "MILLRACE_MAX_BODY_BYTES",
     flag: "--max-body-bytes",

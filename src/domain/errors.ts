@@ -98,3 +98,15 @@ export function subscriptionNotFound(topic: string, name: string): BrokerError {
     { topic, name },
   );
 }
+
+/** Publishes are refused while this many store operations already wait, so memory stays bounded. */
+export function overloaded(pending: number, limit: number): BrokerError {
+  return new BrokerError(
+    "overloaded",
+    503,
+    `the server has ${pending} database operations waiting (its limit, MILLRACE_MAX_PENDING_WRITES, is ${limit}); ` +
+      "nothing was written. Retry after the Retry-After delay, with fewer publishers or larger batches",
+    { pendingOperations: pending, maxPendingWrites: limit },
+    1,
+  );
+}

@@ -44,6 +44,7 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
   buildInfo.set({ ...build }, 1);
   // Read at scrape time rather than counted per request: the edge owns the number.
   const inFlight = { read: (): number => 0 };
+  const storePending = { read: (): number => 0 };
 
   return {
     registry,
@@ -67,6 +68,15 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       registers,
       collect() {
         this.set(inFlight.read());
+      },
+    }),
+    storePending,
+    storePendingOperations: new Gauge({
+      name: "millrace_store_pending_operations",
+      help: "Database operations started and not yet answered; publishes get 503 once MILLRACE_MAX_PENDING_WRITES wait",
+      registers,
+      collect() {
+        this.set(storePending.read());
       },
     }),
     messages,

@@ -31,6 +31,15 @@ export class DeliveryLedger {
   /** First deliveries with attempts > 1: an earlier lease's answer never reached any consumer. */
   unseenEarlierLeases = 0;
   readonly violations: string[] = [];
+  /** When an instance shut down gracefully: it gives back the leases it granted (DESIGN §2), ending them early. */
+  private readonly releases: Array<{ from: number; to: number }> = [];
+  /** Deliveries again after such a release, not after an expiry. */
+  redeliveredAfterRelease = 0;
+
+  /** An instance was stopped with SIGTERM at `from` and had exited by `to`, releasing its leases in between. */
+  leasesReleased(from: number, to: number): void {
+    this.releases.push({ from, to });
+  }
 
   received(messages: LeasedMessage[], receivedAt: number): void {
     this.holding += messages.length;
@@ -55,7 +64,9 @@ export class DeliveryLedger {
           this.violations.push(`${message.id}: delivered again (attempt ${message.attempts}) after an ack answered ok`);
         // The broker decided on this lease before the consumer got it, so the earlier lease must
         // have ended by then.
-        if (before.leaseExpiresAt > receivedAt + CLOCK_SLACK_MS)
+        const released = this.releases.some((w) => before.receivedAt <= w.to && receivedAt >= w.from);
+        if (released && before.leaseExpiresAt > receivedAt + CLOCK_SLACK_MS) this.redeliveredAfterRelease += 1;
+        else if (before.leaseExpiresAt > receivedAt + CLOCK_SLACK_MS)
           this.violations.push(
             `${message.id}: leased again (attempt ${message.attempts}) at ${new Date(receivedAt).toISOString()} while the lease of attempt ${before.attempts} ran until ${new Date(before.leaseExpiresAt).toISOString()}`,
           );

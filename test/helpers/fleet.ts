@@ -38,9 +38,14 @@ export class FleetInstance {
     this.server = null;
   }
 
-  async stop(): Promise<void> {
-    await this.server?.stop();
+  /** SIGTERM: drains and exits; resolves to the exit code (0 when nothing was running). */
+  async stop(): Promise<number> {
+    const server = this.server;
+    if (!server) return 0;
+    const code = await server.stop();
+    this.earlierLines.push(...server.lines);
     this.server = null;
+    return code;
   }
 
   lines(): string[] {
