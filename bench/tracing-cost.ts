@@ -76,7 +76,11 @@ service:
   };
 }
 
-async function publishRate(cwd: string, env: Record<string, string>): Promise<number> {
+/** Publishes per second, and the server's CPU per publish (all its threads), which contention skews less. */
+async function publishRate(
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ perSecond: number; cpuMicros: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), "millrace-bench-trace-"));
   // Not the bench's fixed ports: scripts/bench may run beside this.
   const port = freePort();
@@ -99,7 +103,8 @@ async function publishRate(cwd: string, env: Record<string, string>): Promise<nu
     const put = await fetch(`${base}/v1/queues/bench`, { method: "PUT", body: "{}" });
     if (!put.ok) throw new Error(`PUT queue: ${put.status}`);
     await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 1);
-    return (await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, child.pid)).perSecond;
+    const result = await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, child.pid);
+    return { perSecond: result.perSecond, cpuMicros: Object.values(result.cpuMicros).reduce((a, b) => a + b, 0) };
   } finally {
     child.kill();
     await child.exited;
@@ -122,14 +127,16 @@ const variants = {
   },
 };
 const rates: Record<keyof typeof variants, number[]> = { base: [], off: [], on: [] };
+const cpu: Record<keyof typeof variants, number[]> = { base: [], off: [], on: [] };
 try {
   for (let run = 0; run < RUNS; run++) {
     // Each round starts with the next variant, so no variant always runs first or last.
     const names = Object.keys(variants) as Array<keyof typeof variants>;
     for (const name of [...names.slice(run % names.length), ...names.slice(0, run % names.length)]) {
-      const rate = await publishRate(variants[name].cwd, variants[name].env);
-      rates[name].push(rate);
-      log(`run ${run + 1}/${RUNS} ${name}: ${Math.round(rate)} publishes/s`);
+      const { perSecond, cpuMicros } = await publishRate(variants[name].cwd, variants[name].env);
+      rates[name].push(perSecond);
+      cpu[name].push(cpuMicros);
+      log(`run ${run + 1}/${RUNS} ${name}: ${Math.round(perSecond)} publishes/s, ${Math.round(cpuMicros)} µs CPU each`);
     }
   }
 } finally {
@@ -137,6 +144,7 @@ try {
   rmSync(base.dir, { recursive: true, force: true });
 }
 const median = (name: keyof typeof variants) => spread(rates[name]).median;
+const medianCpu = (name: keyof typeof variants) => spread(cpu[name]).median;
 const round = (value: number) => Math.round(value * 1000) / 1000;
 console.log(
   JSON.stringify({
@@ -147,5 +155,8 @@ console.log(
     offVsBase: round(median("off") / median("base")),
     onVsBase: round(median("on") / median("base")),
     onVsOff: round(median("on") / median("off")),
+    cpuMicrosPerPublish: { base: spread(cpu.base), off: spread(cpu.off), on: spread(cpu.on) },
+    cpuOffVsBase: round(medianCpu("off") / medianCpu("base")),
+    cpuOnVsBase: round(medianCpu("on") / medianCpu("base")),
   }),
 );
