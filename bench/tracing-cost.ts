@@ -146,6 +146,9 @@ try {
 const median = (name: keyof typeof variants) => spread(rates[name]).median;
 const medianCpu = (name: keyof typeof variants) => spread(cpu[name]).median;
 const round = (value: number) => Math.round(value * 1000) / 1000;
+// The three of a round ran within seconds of each other, under about the same load from whatever
+// else runs on the machine: the median of the per-round ratios is the figure least moved by it.
+const paired = (values: number[], bases: number[]) => round(spread(values.map((v, i) => v / bases[i]!)).median);
 console.log(
   JSON.stringify({
     base: `${BASE} (${base.commit})`,
@@ -158,5 +161,9 @@ console.log(
     cpuMicrosPerPublish: { base: spread(cpu.base), off: spread(cpu.off), on: spread(cpu.on) },
     cpuOffVsBase: round(medianCpu("off") / medianCpu("base")),
     cpuOnVsBase: round(medianCpu("on") / medianCpu("base")),
+    pairedOffVsBase: paired(rates.off, rates.base),
+    pairedOnVsBase: paired(rates.on, rates.base),
+    pairedCpuOffVsBase: paired(cpu.off, cpu.base),
+    pairedCpuOnVsBase: paired(cpu.on, cpu.base),
   }),
 );

@@ -241,7 +241,7 @@ export class App {
         this.sqsKeys?.close();
         await this.store?.close();
         // Queued spans get one short try: a collector that is away must not hold up the exit.
-        await Promise.race([this.tracing?.shutdown().catch(() => undefined), Bun.sleep(2000)]);
+        if (this.tracing) await withinMs(this.tracing.shutdown(), 2000);
         this.dataDirLock?.release();
       },
     });
@@ -253,4 +253,9 @@ function urlOf(server: { hostname?: string | undefined; port?: number | undefine
   if (!server) throw new Error("that listener is not running");
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
   return `http://${host}:${server.port}`;
+}
+
+/** Waits for `work` at most `ms`, without keeping the process alive for the timer. */
+function withinMs(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }
