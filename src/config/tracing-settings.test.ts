@@ -21,7 +21,8 @@ test("tracing is off by default, with the standard defaults", () => {
   expect(config.otelServiceName).toBe("millrace");
   expect(config.otelSampler).toBe("parentbased_always_on");
   expect(config.otelSamplerArg).toBe(1);
-  expect(config.otlpHeaders).toEqual({});
+  expect(config.otlpHeaders).toBeNull();
+  expect(describeConfig(config).MILLRACE_OTEL_EXPORTER_OTLP_HEADERS).toBe("(unset)");
 });
 
 test("the standard OTEL_* variables are read, and MILLRACE_OTEL_* wins over them", () => {

@@ -88,13 +88,13 @@ export const TRACING_SETTINGS = {
     default: standard("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint, null),
     parse: endpoint,
   }),
-  otlpHeaders: spec<Record<string, string>>({
+  otlpHeaders: spec<Record<string, string> | null>({
     env: "MILLRACE_OTEL_EXPORTER_OTLP_HEADERS",
     flag: "--otel-exporter-otlp-headers",
     doc: "headers sent with every export, as key=value,key2=value2 (percent-encoded values). Falls back to OTEL_EXPORTER_OTLP_HEADERS",
     defaultText: "unset",
     secret: true,
-    default: standard("OTEL_EXPORTER_OTLP_HEADERS", otlpHeaders, {}),
+    default: standard("OTEL_EXPORTER_OTLP_HEADERS", otlpHeaders, null),
     parse: otlpHeaders,
   }),
   otelServiceName: spec({

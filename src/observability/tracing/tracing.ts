@@ -49,7 +49,7 @@ export function createTracing(
   registerContextManager();
   const exporter = new OTLPTraceExporter({
     url: `${config.otlpEndpoint}/v1/traces`,
-    headers: config.otlpHeaders,
+    headers: config.otlpHeaders ?? {},
     timeoutMillis: bounds.exportTimeoutMillis,
   });
   const processor = new BatchSpanProcessor({
