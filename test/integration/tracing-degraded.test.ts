@@ -58,6 +58,26 @@ describe("with the collector a blackhole", () => {
   });
 });
 
+describe("with nothing listening at the collector's address", () => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = closed.port;
+    closed.stop(true);
+    running = await startApp({ MILLRACE_OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+  });
+  afterAll(() => running.stop());
+
+  test("publishes succeed and the spans of the failed exports are counted", async () => {
+    const call = client(running.url);
+    expect((await call("PUT", "/v1/queues/refused", {})).status).toBe(201);
+    expect((await call("POST", "/v1/queues/refused/messages", { body: 1 })).status).toBe(201);
+    await waitFor("failed exports counted", async () => {
+      return (await metric(running.url, /^millrace_trace_spans_dropped_total\{reason="export_failed"\} (\d+)/m)) > 0;
+    });
+  });
+});
+
 describe("with tracing off", () => {
   let running: RunningApp;
   let receiver: DeliveryReceiver;
