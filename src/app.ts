@@ -11,6 +11,9 @@ import type { Logger } from "./observability/logger.ts";
 import { errorContext } from "./observability/logger.ts";
 import { MessageCounters } from "./observability/message-counters.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { MessagingSpans } from "./observability/tracing/messaging-spans.ts";
+import { traceStore } from "./observability/tracing/trace-store.ts";
+import { createTracing, type Tracing } from "./observability/tracing/tracing.ts";
 import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
 import { StatsRefresher } from "./services/stats-refresher.ts";
@@ -45,6 +48,7 @@ export class App {
   private stopping: Promise<void> | null = null;
   private webhooks: WebhookWorker | null = null;
   readonly metrics: Metrics | null;
+  private tracing: Tracing | null = null;
 
   constructor(
     private readonly config: Config,
@@ -107,11 +111,14 @@ export class App {
     const gated = withBackpressure(opened.store, config.maxPendingWrites);
     if (metrics) metrics.storePending.read = () => gated.pending.count;
     this.store = metrics ? instrumentStore(gated.store, metrics) : gated.store;
+    const tracing = (this.tracing = createTracing(config, metrics));
+    if (tracing) this.store = traceStore(this.store, tracing.tracer);
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });
     const counters = metrics ? new MessageCounters(metrics) : null;
     this.broker = new Broker(this.store, undefined, counters ?? undefined, {
       secretOverlapMs: config.webhookSecretOverlapSeconds * 1000,
+      spans: tracing ? new MessagingSpans(tracing.tracer) : null,
     });
 
     this.services = [leaseSweeper(this.store, logger), retention(this.store, logger)];
@@ -131,6 +138,7 @@ export class App {
         }),
         logger,
         metrics,
+        tracer: tracing?.tracer ?? null,
         circuit: {
           failureThreshold: config.webhookCircuitFailures,
           cooldownMs: config.webhookCircuitCooldownSeconds * 1000,
@@ -160,7 +168,12 @@ export class App {
         }),
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),
       };
-      this.http = startHttpServers(config, tables, { logger, metrics, authenticator: this.authenticator });
+      this.http = startHttpServers(config, tables, {
+        logger,
+        metrics,
+        authenticator: this.authenticator,
+        tracer: tracing?.tracer ?? null,
+      });
       if (config.sqsListen && config.mode !== "worker") this.http.sqs = await this.startSqs(config.sqsListen);
     }
     this.phase = "ready";
@@ -228,6 +241,8 @@ export class App {
         this.authenticator?.close();
         this.sqsKeys?.close();
         await this.store?.close();
+        // Queued spans get one short try: a collector that is away must not hold up the exit.
+        if (this.tracing) await withinMs(this.tracing.shutdown(), 2000);
         this.dataDirLock?.release();
       },
     });
@@ -239,4 +254,9 @@ function urlOf(server: { hostname?: string | undefined; port?: number | undefine
   if (!server) throw new Error("that listener is not running");
   const host = server.hostname?.includes(":") ? `[${server.hostname}]` : server.hostname;
   return `http://${host}:${server.port}`;
+}
+
+/** Waits for `work` at most `ms`, without keeping the process alive for the timer. */
+function withinMs(work: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 }

@@ -21,6 +21,7 @@ import type { AttemptRecord, CircuitPolicy, EndpointState } from "../domain/webh
 import { applyEndpointChanges } from "./endpoint-changes.ts";
 import { toNewMessage, type MessageInput } from "./message-input.ts";
 import { NO_OBSERVER, type BrokerObserver } from "./observer.ts";
+import type { MessagingSpans } from "../observability/tracing/messaging-spans.ts";
 import { Waiters } from "./waiters.ts";
 
 /**
@@ -52,6 +53,8 @@ const ATTEMPTS_SHOWN = 1000;
 export interface BrokerOptions {
   /** How long a rotated-out webhook secret still signs (MILLRACE_WEBHOOK_SECRET_OVERLAP_SECONDS). */
   secretOverlapMs?: number;
+  /** The messaging spans when tracing is on; absent, no span is made and no context added. */
+  spans?: MessagingSpans | null;
 }
 
 /** The broker's use-cases over a store. HTTP handlers and the CLI call these; nothing here sees SQL. */
@@ -66,6 +69,7 @@ export class Broker {
   private draining = false;
 
   private readonly unsubscribe: () => void;
+  private readonly spans: MessagingSpans | null;
 
   constructor(
     readonly store: Store,
@@ -74,6 +78,7 @@ export class Broker {
     private readonly observer: BrokerObserver = NO_OBSERVER,
     private readonly options: BrokerOptions = {},
   ) {
+    this.spans = options.spans ?? null;
     this.database = {
       driver: store.dialect,
       ping: () => store.ping(),
@@ -82,6 +87,11 @@ export class Broker {
     };
     // Wake-ups come through the store, so a publish on another instance wakes receivers here.
     this.unsubscribe = store.notifier.subscribe((queue, count) => this.waiters.notify(queue, count));
+  }
+
+  /** True when the broker's spans give messages their trace context itself. */
+  get tracesMessages(): boolean {
+    return this.spans !== null;
   }
 
   // Queues
@@ -159,7 +169,8 @@ export class Broker {
           : { ...input, dedupId: inputs.length === 1 ? idempotencyKey : `${idempotencyKey}#${index}` };
       return toNewMessage(keyed, field, now);
     });
-    const results = await this.store.messages.publish(queue, messages, now);
+    const write = () => this.store.messages.publish(queue, messages, now);
+    const results = this.spans ? await this.spans.publish(queue, messages, write, resultIds) : await write();
     const created = results.filter((r) => !r.duplicate).length;
     this.store.notifier.notify(queue, created);
     this.observer.messages("published", queue, created);
@@ -171,7 +182,12 @@ export class Broker {
    * or once `signal` aborts (the client went away): messages leased for an aborted request are
    * given back at once, uncounted, so a dead connection holds nothing.
    */
-  async receive(queue: string, request: ReceiveRequest, signal?: AbortSignal): Promise<LeasedMessage[]> {
+  receive(queue: string, request: ReceiveRequest, signal?: AbortSignal): Promise<LeasedMessage[]> {
+    const lease = () => this.leaseWaiting(queue, request, signal);
+    return this.spans ? this.spans.receive(queue, lease) : lease();
+  }
+
+  private async leaseWaiting(queue: string, request: ReceiveRequest, signal?: AbortSignal): Promise<LeasedMessage[]> {
     const visibilityMs =
       request.visibilityTimeoutSeconds === undefined ? null : request.visibilityTimeoutSeconds * 1000;
     const deadline = this.clock() + request.waitSeconds * 1000;
@@ -202,7 +218,7 @@ export class Broker {
   }
 
   ack(queue: string, receipts: string[]): Promise<LeaseOutcome[]> {
-    return perReceipt(receipts, async (valid) => {
+    return this.settling(queue, "ack", receipts, async (valid) => {
       const outcomes = await this.store.messages.ack(queue, valid, this.clock());
       this.observer.messages("acked", queue, countOk(outcomes));
       return outcomes;
@@ -212,7 +228,7 @@ export class Broker {
   nack(queue: string, receipts: string[], delaySeconds: number | null, error: string | null): Promise<LeaseOutcome[]> {
     if (error !== null) assertStorableText("error", error);
     const delayMs = delaySeconds === null ? null : delaySeconds * 1000;
-    return perReceipt(receipts, async (valid) => {
+    return this.settling(queue, "nack", receipts, async (valid) => {
       const outcomes = await this.store.messages.nack(
         queue,
         valid.map((receipt) => ({ receipt, delayMs, error })),
@@ -362,13 +378,25 @@ export class Broker {
     const now = this.clock();
     const keyed =
       idempotencyKey !== null && input.dedupId === undefined ? { ...input, dedupId: idempotencyKey } : input;
-    const results = await this.store.topics.publish(topic, toNewMessage(keyed, "", now), now, allowedQueues);
+    const message = toNewMessage(keyed, "", now);
+    const write = () => this.store.topics.publish(topic, message, now, allowedQueues);
+    const results = this.spans ? await this.spans.publish(topic, [message], write, resultIds) : await write();
     for (const result of results) {
       if (result.duplicate) continue;
       this.store.notifier.notify(result.queue, 1);
       this.observer.messages("published", result.queue, 1);
     }
     return results;
+  }
+
+  private settling(
+    queue: string,
+    operation: "ack" | "nack",
+    receipts: string[],
+    settle: (valid: string[]) => Promise<LeaseOutcome[]>,
+  ): Promise<LeaseOutcome[]> {
+    const run = () => perReceipt(receipts, settle);
+    return this.spans ? this.spans.settle(queue, operation, receipts.length, run) : run();
   }
 
   // Lifecycle
@@ -395,6 +423,10 @@ export class Broker {
     if (!queue) throw queueNotFound(name);
     return queue;
   }
+}
+
+function resultIds(results: ReadonlyArray<{ id: string }>): string[] {
+  return results.map((result) => result.id);
 }
 
 function countOk(outcomes: LeaseOutcome[]): number {

@@ -65,12 +65,9 @@ export function loadConfig(sources: ConfigSources): Config {
       origin = setting.flag;
     }
 
-    if (raw === undefined) {
-      config[key] = setting.default(sources.env);
-      continue;
-    }
     try {
-      config[key] = setting.parse(raw);
+      // A default may read a standard variable (OTEL_*), which can be wrong too.
+      config[key] = raw === undefined ? setting.default(sources.env) : setting.parse(raw);
     } catch (error) {
       problems.push(
         `${origin === setting.env ? setting.env : `${origin} (${setting.env})`}: ${(error as Error).message}`,

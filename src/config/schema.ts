@@ -4,6 +4,7 @@ import { boolean, integer, oneOf, parseHostPort } from "./parsers.ts";
 import { checkSslMode } from "./ssl-mode.ts";
 import { SECURITY_SETTINGS } from "./security-settings.ts";
 import { SQS_SETTINGS } from "./sqs-settings.ts";
+import { TRACING_SETTINGS } from "./tracing-settings.ts";
 import { spec } from "./setting-spec.ts";
 import { WEBHOOK_SETTINGS } from "./webhook-settings.ts";
 
@@ -154,6 +155,7 @@ export const SETTINGS = {
   ...OBSERVABILITY_SETTINGS,
   ...WEBHOOK_SETTINGS,
   ...SQS_SETTINGS,
+  ...TRACING_SETTINGS,
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

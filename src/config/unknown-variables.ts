@@ -17,6 +17,9 @@ const NOT_SETTINGS = [
   "MILLRACE_TEST_PORT",
   "MILLRACE_ARM64_TEST_PORT",
   "MILLRACE_ROOTFS_CACHE",
+  // The tracing tests' collector (scripts/otelcol, test/helpers/otel-collector.ts).
+  "MILLRACE_OTELCOL",
+  "MILLRACE_OTELCOL_CACHE",
   // Packaging and builds (scripts/package, scripts/build-binary, packaging/nfpm.yaml, drizzle.config.ts).
   "MILLRACE_VERSION",
   "MILLRACE_ARCH",

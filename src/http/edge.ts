@@ -1,3 +1,10 @@
+import { context, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from "@opentelemetry/api";
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from "@opentelemetry/semantic-conventions";
 import type { Server } from "bun";
 import { AuthError } from "../auth/auth-error.ts";
 import type { Authenticator } from "../auth/authenticator.ts";
@@ -5,6 +12,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Cidr } from "../net/cidr.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { contextOfRequest, parseTraceparent } from "../observability/tracing/trace-context.ts";
 import { authorize } from "./authorize.ts";
 import type { BodyLimits } from "./body-limit.ts";
 import { errorResponse, toErrorResponse } from "./errors.ts";
@@ -29,6 +37,8 @@ export interface EdgeOptions {
   trustedProxies: readonly Cidr[];
   maxHeaderBytes: number;
   accessLog: boolean;
+  /** Set when tracing is on: a server span per request, the parent of the broker's spans. */
+  tracer?: Tracer | null;
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
@@ -60,7 +70,22 @@ export class Edge {
     return this.inFlight;
   }
 
-  readonly fetch = async (request: Request, server: Server<unknown>): Promise<Response> => {
+  readonly fetch = (request: Request, server: Server<unknown>): Promise<Response> => {
+    const tracer = this.options.tracer;
+    if (!tracer) return this.serve(request, server, null);
+    const parent = contextOfRequest(request.headers);
+    const span = tracer.startSpan(
+      request.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { [ATTR_HTTP_REQUEST_METHOD]: request.method, [ATTR_URL_PATH]: pathOf(request.url) },
+      },
+      parent,
+    );
+    return context.with(trace.setSpan(parent, span), () => this.serve(request, server, span));
+  };
+
+  private async serve(request: Request, server: Server<unknown>, span: Span | null): Promise<Response> {
     const started = performance.now();
     this.inFlight += 1;
     const { headers } = request;
@@ -87,9 +112,10 @@ export class Edge {
     }
     this.options.cors?.decorate(response, headers.get("origin"));
     this.inFlight -= 1;
-    this.record(method, route, response.status, started, requestId, principal);
+    if (span) endServerSpan(span, method, match.kind === "route" ? route : null, response.status);
+    this.record(method, route, response.status, started, requestId, principal, span, headers);
     return response;
-  };
+  }
 
   private async process(
     request: Request,
@@ -200,6 +226,8 @@ export class Edge {
     started: number,
     requestId: string,
     principal: Principal | null,
+    span: Span | null,
+    headers: Headers,
   ): void {
     const seconds = (performance.now() - started) / 1000;
     const { metrics, logger } = this.options;
@@ -230,7 +258,31 @@ export class Edge {
         status,
         duration_ms: Math.round(seconds * 1e6) / 1000,
         ...(principal ? { principal: principal.id } : {}),
+        ...traceIds(span, headers),
       });
     }
   }
+}
+
+function endServerSpan(span: Span, method: string, route: string | null, status: number): void {
+  if (route !== null) {
+    span.updateName(`${method} ${route}`);
+    span.setAttribute(ATTR_HTTP_ROUTE, route);
+  }
+  span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
+}
+
+/**
+ * `trace_id` and `span_id` for the request's log line: the server span's, or without tracing
+ * the caller's `traceparent`, so that log lines and traces join either way.
+ */
+function traceIds(span: Span | null, headers: Headers): { trace_id?: string; span_id?: string } {
+  if (span) {
+    const { traceId, spanId } = span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
+  }
+  const caller = parseTraceparent(headers.get("traceparent"));
+  return caller ? { trace_id: caller.traceId, span_id: caller.spanId } : {};
 }

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { Server } from "bun";
 import type { Authenticator } from "../auth/authenticator.ts";
 import type { Config } from "../config/schema.ts";
@@ -24,7 +25,7 @@ export interface HttpServers {
 export function startHttpServers(
   config: Config,
   tables: { api: RouteDefinition[]; health: RouteDefinition[] },
-  deps: { logger: Logger; metrics: Metrics | null; authenticator: Authenticator | null },
+  deps: { logger: Logger; metrics: Metrics | null; authenticator: Authenticator | null; tracer?: Tracer | null },
 ): HttpServers {
   const limiter =
     config.rateLimitPerSecond > 0 ? new TokenBucketLimiter(config.rateLimitPerSecond, config.rateLimitBurst) : null;
@@ -40,6 +41,7 @@ export function startHttpServers(
     trustedProxies: config.trustedProxies,
     maxHeaderBytes: config.maxHeaderBytes,
     accessLog: config.accessLog,
+    tracer: deps.tracer ?? null,
   });
   const api =
     config.mode === "worker"

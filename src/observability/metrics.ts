@@ -153,6 +153,17 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       labelNames: ["code"] as const,
       registers,
     }),
+    traceSpansExported: new Counter({
+      name: "millrace_trace_spans_exported_total",
+      help: "Trace spans sent to the OTLP collector",
+      registers,
+    }),
+    traceSpansDropped: new Counter({
+      name: "millrace_trace_spans_dropped_total",
+      help: "Trace spans lost: queue_full when the export queue was full, export_failed when the collector did not take them",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
     rateLimited: new Counter({
       name: "millrace_rate_limited_total",
       help: "Requests answered 429 by the per-principal rate limit",

@@ -101,8 +101,26 @@ export function attributesToHeaders(
     if (value.DataType !== "String") types[name] = value.DataType;
   }
   if (Object.keys(types).length > 0) headers[TYPES_HEADER] = JSON.stringify(types);
-  if (traceHeader !== null) headers[TRACE_HEADER] = traceHeader;
+  if (traceHeader !== null) {
+    headers[TRACE_HEADER] = traceHeader;
+    const traceparent = headers.traceparent === undefined ? xrayToTraceparent(traceHeader) : null;
+    if (traceparent !== null) headers.traceparent = traceparent;
+  }
   return headers;
+}
+
+const XRAY = /(?:^|;)\s*Root=1-([0-9a-f]{8})-([0-9a-f]{24})\s*;\s*Parent=([0-9a-f]{16})(?:\s*;\s*Sampled=([01]))?/i;
+
+/**
+ * An X-Ray trace header (`Root=1-<8 hex>-<24 hex>;Parent=<16 hex>;Sampled=1`) as a W3C
+ * `traceparent`: the same trace and parent ids, which is how X-Ray and OpenTelemetry map them.
+ * Null when it has no parent to continue from.
+ */
+export function xrayToTraceparent(header: string): string | null {
+  const match = XRAY.exec(header);
+  if (!match) return null;
+  const [, epoch, unique, parent, sampled] = match;
+  return `00-${epoch!.toLowerCase()}${unique!.toLowerCase()}-${parent!.toLowerCase()}-${sampled === "0" ? "00" : "01"}`;
 }
 
 /** The attributes stored in a message's headers (JSON text or null), and its trace header. */

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { Broker } from "../broker/broker.ts";
 import type { LeasedMessage } from "../domain/message.ts";
 import type { QueueRecord } from "../domain/records.ts";
@@ -5,6 +6,7 @@ import type { AttemptRecord, CircuitChange, CircuitPolicy, EndpointState } from 
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { Store } from "../storage/store.ts";
+import { attemptTrace, type AttemptTrace } from "./attempt-span.ts";
 import { decide } from "./decision.ts";
 import { envelope } from "./envelope.ts";
 import { outcomeLabel } from "./outcome-label.ts";
@@ -18,6 +20,8 @@ export interface DeliveryContext {
   metrics: Metrics | null;
   circuit: CircuitPolicy;
   clock: () => number;
+  /** Set when tracing is on: each attempt gets a span in the message's trace. */
+  tracer?: Tracer | null;
 }
 
 /** The secrets to sign with: the current one, then the one a rotation replaced while its overlap lasts. */
@@ -46,6 +50,24 @@ export async function deliverOne(
     return true;
   }
   const startedAt = ctx.clock();
+  const traced = attemptTrace(ctx.tracer ?? null, queue.name, delivery.url, message);
+  try {
+    return await traced.run(() => attempt(ctx, queue, delivery, endpoint, message, signal, startedAt, traced));
+  } finally {
+    traced.end();
+  }
+}
+
+async function attempt(
+  ctx: DeliveryContext,
+  queue: QueueRecord,
+  delivery: NonNullable<QueueRecord["settings"]["delivery"]>,
+  endpoint: EndpointState | null,
+  message: LeasedMessage,
+  signal: AbortSignal,
+  startedAt: number,
+  traced: AttemptTrace,
+): Promise<boolean> {
   const outcome = await ctx.sender.send(
     {
       url: delivery.url,
@@ -53,11 +75,12 @@ export async function deliverOne(
       body: envelope(queue.name, message),
       secrets: signingSecrets(delivery.secret, endpoint, startedAt),
       timeoutMs: delivery.timeoutSeconds * 1000,
-      headers: { "x-millrace-queue": queue.name, "x-millrace-attempt": String(message.attempts) },
+      headers: { ...traced.headers, "x-millrace-queue": queue.name, "x-millrace-attempt": String(message.attempts) },
     },
     signal,
   );
   if (signal.aborted) return false;
+  traced.record(outcome);
   const decision = decide(outcome, queue.settings.backoff.maxMs);
   const label = outcomeLabel(outcome);
   ctx.metrics?.webhookRequests.inc({ queue: queue.name, outcome: label });

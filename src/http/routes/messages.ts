@@ -1,6 +1,7 @@
 import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
 import { invalidField } from "../../domain/errors.ts";
+import { withCallerContext } from "../caller-context.ts";
 import { defineRoute, json } from "../route.ts";
 import {
   IdempotencyHeaders,
@@ -57,9 +58,10 @@ export function messageRoutes(broker: Broker) {
         if (messages !== undefined && Object.keys(single).length > 0) {
           throw invalidField("messages", "send either one message or {messages:[...]}, not both");
         }
+        const inputs = messages ?? [single];
         const results = await broker.publish(
           params.queue,
-          messages ?? [single],
+          broker.tracesMessages ? inputs : withCallerContext(inputs, request.headers),
           request.headers.get("idempotency-key"),
         );
         const created = results.some((result) => !result.duplicate);

@@ -2,6 +2,7 @@ import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
 import { requireAllowed } from "../authorize.ts";
 import { PageQuery, parseLimit } from "../paging.ts";
+import { withCallerContext } from "../caller-context.ts";
 import { defineRoute, json, noContent, principalAllows } from "../route.ts";
 import { IdempotencyHeaders, MessageBody, Name, SubscriptionBody, TopicParams } from "../schemas.ts";
 import { subscriptionView, topicView } from "../views.ts";
@@ -177,7 +178,7 @@ export function topicRoutes(broker: Broker) {
       handle: async ({ params, body, request, principal }) => {
         const deliveries = await broker.publishEvent(
           params.topic,
-          body,
+          broker.tracesMessages ? body : withCallerContext([body], request.headers)[0]!,
           request.headers.get("idempotency-key"),
           principal?.queues.patterns ?? null,
         );
