@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches } from "../../domain/receipt.ts";
 import { toLeasedMessage, toMessageRecord, type ClaimedRow, type MessageRow } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
+import { MessageInserter, type MessageInsertRow } from "./message-insert.ts";
 import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -23,30 +24,36 @@ const EXPIRED_LEASES_PER_RECEIVE = 1000;
 type HeldRow = LeasedRow & { lease_generation: number; lease_token: Uint8Array | null };
 
 export class SqliteMessageStore implements Synchronous<MessageStore> {
+  private readonly inserter: MessageInserter;
+
   constructor(
     private readonly ctx: SqliteContext,
     private readonly lifecycle: MessageLifecycle,
-  ) {}
+  ) {
+    this.inserter = new MessageInserter(ctx.db);
+  }
 
   /** Relies on running atomically (the writer wraps each operation in a savepoint) to undo a batch that overflows. */
   publish(queue: string, messages: NewMessage[], now: number): PublishResult[] {
     const { maxMessages, dedupWindowSeconds } = this.ctx.requireQueue(queue).settings;
-    const insert = this.ctx.db.query(
-      `INSERT INTO messages (id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, enqueued_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const rememberDedup = this.ctx.db.query(
       `INSERT INTO dedup_keys (queue, dedup_id, message_id, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (queue, dedup_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at`,
     );
+    let rows: MessageInsertRow[] = [];
     let inserted = 0;
     const results = messages.map((message): PublishResult => {
       if (message.dedupId !== null) {
         const original = this.findDedup(queue, message.dedupId, now);
         if (original !== null) return { id: original, duplicate: true };
       }
+      if (message.groupId !== null && rows.length > 0) {
+        // The group's entry state reads the messages table: earlier members of this batch count.
+        this.inserter.insert(rows);
+        rows = [];
+      }
       const id = newMessageId();
-      insert.run(
+      rows.push([
         id,
         queue,
         this.lifecycle.entryState(queue, message.groupId),
@@ -58,11 +65,12 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
         message.bodyIsBinary ? 1 : 0,
         message.headers,
         now,
-      );
+      ]);
       if (message.dedupId !== null) rememberDedup.run(queue, message.dedupId, id, now + dedupWindowSeconds * 1000);
       inserted += 1;
       return { id, duplicate: false };
     });
+    this.inserter.insert(rows);
     if (inserted === 0) return results;
     if (maxMessages > 0 && this.ctx.liveCount(queue) + inserted > maxMessages) throw queueFull(queue, maxMessages);
     this.ctx.adjustLiveCount(queue, inserted);
