@@ -21,22 +21,38 @@ const CHUNKS = [32, 8, 1] as const;
 
 /**
  * Inserts publish rows with multi-row INSERT statements (32, then 8, then 1 row each) instead of
- * one statement per row: binding and stepping one statement per row, and AUTOINCREMENT's update of
- * sqlite_sequence after each, cost about 1.3 of the 6.6 µs of writer CPU per inserted row
- * (.scratch micro bench of 64-row inserts in a transaction; the batch publish scenario of
- * scripts/bench --quick: writer CPU per message 9.5–11.3 → 8.3 µs). Rows keep their order, so
- * sequence numbers follow it. Only placeholders are put together; every value is bound.
+ * one statement per row. Rows are held until `flush`, which the writer calls before any other
+ * operation (anything else may read the messages table) and before COMMIT, so the single-message
+ * publishes committed together share statements too. Binding and stepping a statement per row,
+ * and AUTOINCREMENT's update of sqlite_sequence after each, cost about 1.3 of the 6.6 µs of
+ * writer CPU per inserted row in a micro bench; in scripts/bench --quick the writer's CPU per
+ * message went 9.5–11.3 → 7.5–8.3 µs (batches of 100) and 26.0–27.3 → 23.3–24.7 µs (single
+ * publishes, side by side). Rows keep their order, so sequence numbers follow it. Only
+ * placeholders are put together; every value is bound.
  */
 export class MessageInserter {
   private readonly statements = new Map<number, Statement>();
+  private pending: MessageInsertRow[] = [];
 
   constructor(private readonly db: Database) {}
 
-  insert(rows: MessageInsertRow[]): void {
+  add(row: MessageInsertRow): void {
+    this.pending.push(row);
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
     let at = 0;
     for (const size of CHUNKS) {
       for (; rows.length - at >= size; at += size) this.statement(size).run(...rows.slice(at, at + size).flat());
     }
+  }
+
+  /** After a rollback: rows of an undone transaction must not be written into the next one. */
+  discard(): void {
+    this.pending = [];
   }
 
   private statement(size: number): Statement {

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches } from "../../domain/receipt.ts";
 import { toLeasedMessage, toMessageRecord, type ClaimedRow, type MessageRow } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
-import { MessageInserter, type MessageInsertRow } from "./message-insert.ts";
+import { MessageInserter } from "./message-insert.ts";
 import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -24,7 +24,8 @@ const EXPIRED_LEASES_PER_RECEIVE = 1000;
 type HeldRow = LeasedRow & { lease_generation: number; lease_token: Uint8Array | null };
 
 export class SqliteMessageStore implements Synchronous<MessageStore> {
-  private readonly inserter: MessageInserter;
+  /** Publishes' rows wait here for the writer's `flushWrites` (see MessageInserter). */
+  readonly inserter: MessageInserter;
 
   constructor(
     private readonly ctx: SqliteContext,
@@ -40,20 +41,16 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
       `INSERT INTO dedup_keys (queue, dedup_id, message_id, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (queue, dedup_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at`,
     );
-    let rows: MessageInsertRow[] = [];
     let inserted = 0;
     const results = messages.map((message): PublishResult => {
       if (message.dedupId !== null) {
         const original = this.findDedup(queue, message.dedupId, now);
         if (original !== null) return { id: original, duplicate: true };
       }
-      if (message.groupId !== null && rows.length > 0) {
-        // The group's entry state reads the messages table: earlier members of this batch count.
-        this.inserter.insert(rows);
-        rows = [];
-      }
+      // The group's entry state reads the messages table, where rows not yet flushed count too.
+      if (message.groupId !== null) this.inserter.flush();
       const id = newMessageId();
-      rows.push([
+      this.inserter.add([
         id,
         queue,
         this.lifecycle.entryState(queue, message.groupId),
@@ -70,7 +67,6 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
       inserted += 1;
       return { id, duplicate: false };
     });
-    this.inserter.insert(rows);
     if (inserted === 0) return results;
     if (maxMessages > 0 && this.ctx.liveCount(queue) + inserted > maxMessages) throw queueFull(queue, maxMessages);
     this.ctx.adjustLiveCount(queue, inserted);
