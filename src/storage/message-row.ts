@@ -48,8 +48,24 @@ export function toMessageRecord(row: MessageRow, now: number): MessageRecord {
   };
 }
 
+/** The columns a consumer receives of a row it just claimed. */
+export type ClaimedRow = Pick<
+  MessageRow,
+  | "seq"
+  | "id"
+  | "body"
+  | "body_is_binary"
+  | "headers"
+  | "priority"
+  | "group_id"
+  | "attempts"
+  | "enqueued_at"
+  | "last_error"
+  | "lease_generation"
+>;
+
 /** A row just claimed, as the consumer receives it: the receipt names this lease and its token. */
-export function toLeasedMessage(row: MessageRow, token: Uint8Array, leaseExpiresAt: number): LeasedMessage {
+export function toLeasedMessage(row: ClaimedRow, token: Uint8Array, leaseExpiresAt: number): LeasedMessage {
   return {
     id: row.id,
     receipt: encodeReceipt(row.seq, row.lease_generation, token),

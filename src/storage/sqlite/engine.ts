@@ -34,8 +34,19 @@ export class SqliteEngine {
     this.db.query("SELECT 1").get();
   }
 
+  /** Writes the rows publishes left pending; before any other operation and before COMMIT. */
+  flushWrites(): void {
+    this.messages.inserter.flush();
+  }
+
+  /** An operation rolled back to its savepoint: the rows it left pending go with it. */
+  discardWrites(): void {
+    this.messages.inserter.discard();
+  }
+
   /** Called when a whole transaction was lost: nothing cached or noted from it may survive. */
   forgetCaches(): void {
+    this.messages.inserter.discard();
     this.ctx.forgetAllQueues();
     this.ctx.takeReady();
   }

@@ -9,9 +9,11 @@ import {
   type NewMessage,
   type PublishResult,
 } from "../../domain/message.ts";
-import { decodeReceipt, leaseTokenMatches, newLeaseTokens } from "../../domain/receipt.ts";
-import { toLeasedMessage, toMessageRecord, type MessageRow } from "../message-row.ts";
+import { randomBytes } from "node:crypto";
+import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches } from "../../domain/receipt.ts";
+import { toLeasedMessage, toMessageRecord, type ClaimedRow, type MessageRow } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
+import { MessageInserter } from "./message-insert.ts";
 import type { Synchronous } from "./synchronous.ts";
 import type { SqliteContext } from "./context.ts";
 import type { LeasedRow, MessageLifecycle } from "./lifecycle.ts";
@@ -21,19 +23,22 @@ import { browseMessages } from "./browse.ts";
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
 const EXPIRED_LEASES_PER_RECEIVE = 1000;
 
+type HeldRow = LeasedRow & { lease_generation: number; lease_token: Uint8Array | null };
+
 export class SqliteMessageStore implements Synchronous<MessageStore> {
+  /** Publishes' rows wait here for the writer's `flushWrites` (see MessageInserter). */
+  readonly inserter: MessageInserter;
+
   constructor(
     private readonly ctx: SqliteContext,
     private readonly lifecycle: MessageLifecycle,
-  ) {}
+  ) {
+    this.inserter = new MessageInserter(ctx.db);
+  }
 
   /** Relies on running atomically (the writer wraps each operation in a savepoint) to undo a batch that overflows. */
   publish(queue: string, messages: NewMessage[], now: number): PublishResult[] {
     const { maxMessages, dedupWindowSeconds } = this.ctx.requireQueue(queue).settings;
-    const insert = this.ctx.db.query(
-      `INSERT INTO messages (id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, enqueued_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     const rememberDedup = this.ctx.db.query(
       `INSERT INTO dedup_keys (queue, dedup_id, message_id, expires_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (queue, dedup_id) DO UPDATE SET message_id = excluded.message_id, expires_at = excluded.expires_at`,
@@ -44,8 +49,10 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
         const original = this.findDedup(queue, message.dedupId, now);
         if (original !== null) return { id: original, duplicate: true };
       }
+      // The group's entry state reads the messages table, where rows not yet flushed count too.
+      if (message.groupId !== null) this.inserter.flush();
       const id = newMessageId();
-      insert.run(
+      this.inserter.add([
         id,
         queue,
         this.lifecycle.entryState(queue, message.groupId),
@@ -57,7 +64,7 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
         message.bodyIsBinary ? 1 : 0,
         message.headers,
         now,
-      );
+      ]);
       if (message.dedupId !== null) rememberDedup.run(queue, message.dedupId, id, now + dedupWindowSeconds * 1000);
       inserted += 1;
       return { id, duplicate: false };
@@ -79,28 +86,35 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     if (record.pausedAt !== null) return [];
     this.lifecycle.releaseExpired(queue, now, EXPIRED_LEASES_PER_RECEIVE);
     const expiresAt = now + (visibilityMs ?? record.settings.visibilityTimeoutSeconds * 1000);
+    // Read the claimed rows, then stamp them all with one UPDATE without RETURNING. UPDATE …
+    // RETURNING * stages every row in a temporary table, and a second UPDATE per row stored the
+    // token: together about 5 of the 21 µs of writer CPU per leased message. Receive+ack went from
+    // 35 to 28 µs per message on the writer thread (scripts/bench --quick). One writer, one
+    // transaction: the rows read are the rows stamped.
     const rows = this.ctx.db
-      .query<MessageRow, [number, string | null, string, number, number]>(
+      .query<ClaimedRow, [string, number, number]>(
+        `SELECT seq, id, body, body_is_binary, headers, priority, group_id, attempts, enqueued_at, last_error, lease_generation
+           FROM messages WHERE queue = ? AND state = 0 AND available_at <= ?
+          ORDER BY priority DESC, available_at, seq LIMIT ?`,
+      )
+      .all(queue, now, max);
+    if (rows.length === 0) return [];
+    // Each row takes its 16 bytes of one draw from the OS CSPRNG (in this process, not SQLite's
+    // randomblob), by its place in the claim order.
+    const tokens = randomBytes(LEASE_TOKEN_BYTES * rows.length);
+    this.ctx.db
+      .query<never, [number, string | null, Uint8Array, number, string]>(
         `UPDATE messages
             SET state = 1, attempts = attempts + 1, lease_generation = lease_generation + 1,
-                lease_expires_at = ?1, lease_owner = ?2
-          WHERE seq IN (SELECT seq FROM messages
-                         WHERE queue = ?3 AND state = 0 AND available_at <= ?4
-                         ORDER BY priority DESC, available_at, seq LIMIT ?5)
-          RETURNING *`,
+                lease_expires_at = ?1, lease_owner = ?2, lease_token = substr(?3, picked.key * ?4 + 1, ?4)
+           FROM json_each(?5) AS picked
+          WHERE messages.seq = picked.value`,
       )
-      .all(expiresAt, owner, queue, now, max);
-    // The token comes from the OS CSPRNG in this process (not SQLite's randomblob), one UPDATE
-    // by primary key per leased row, on the page the claim just wrote.
-    const setToken = this.ctx.db.query<never, [Uint8Array, number]>(
-      "UPDATE messages SET lease_token = ? WHERE seq = ?",
-    );
-    // RETURNING gives no order guarantee; hand messages out in claim order.
-    rows.sort((a, b) => b.priority - a.priority || a.available_at - b.available_at || a.seq - b.seq);
-    const tokens = newLeaseTokens(rows.length);
+      .run(expiresAt, owner, tokens, LEASE_TOKEN_BYTES, JSON.stringify(rows.map((row) => row.seq)));
     return rows.map((row, index) => {
-      const token = tokens[index]!;
-      setToken.run(token, row.seq);
+      row.attempts += 1;
+      row.lease_generation += 1;
+      const token = tokens.subarray(index * LEASE_TOKEN_BYTES, (index + 1) * LEASE_TOKEN_BYTES);
       return toLeasedMessage(row, token, expiresAt);
     });
   }
@@ -110,17 +124,26 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
   }
 
   ack(queue: string, receipts: string[], now: number): LeaseOutcome[] {
-    const remove = this.ctx.db.query("DELETE FROM messages WHERE seq = ?");
-    let removed = 0;
-    const outcomes = receipts.map((receipt): LeaseOutcome => {
-      const held = this.heldLease(queue, receipt, now);
-      if (typeof held === "string") return held;
-      remove.run(held.seq);
-      removed += 1;
-      if (held.group_id !== null) this.lifecycle.promoteGroup(queue, held.group_id);
+    // The leases are checked with one SELECT and removed with one DELETE for the whole call,
+    // rather than a SELECT and a DELETE per receipt (about 1 µs per acked message).
+    const held = this.heldLeases(queue, receipts, now);
+    const removed = new Set<number>();
+    const outcomes = held.map((lease): LeaseOutcome => {
+      if (typeof lease === "string") return lease;
+      // The same receipt twice in one call: the second finds the message gone, as it would alone.
+      if (removed.has(lease.seq)) return "lease_lost";
+      removed.add(lease.seq);
       return "ok";
     });
-    this.ctx.adjustLiveCount(queue, -removed);
+    if (removed.size === 0) return outcomes;
+    this.ctx.db
+      .query<never, [string]>("DELETE FROM messages WHERE seq IN (SELECT value FROM json_each(?))")
+      .run(JSON.stringify([...removed]));
+    // After the DELETE, so that the acked messages no longer hold their groups.
+    const groups = new Set<string>();
+    for (const lease of held) if (typeof lease !== "string" && lease.group_id !== null) groups.add(lease.group_id);
+    for (const group of groups) this.lifecycle.promoteGroup(queue, group);
+    this.ctx.adjustLiveCount(queue, -removed.size);
     return outcomes;
   }
 
@@ -185,21 +208,39 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     return row ? toMessageRecord(row, now) : null;
   }
 
-  /**
-   * The row behind a receipt while that very lease is still held (fencing by generation) and
-   * the caller presents its token; otherwise why not.
-   */
   private heldLease(queue: string, receipt: string, now: number): LeasedRow | "lease_lost" | "invalid_receipt" {
-    const parts = decodeReceipt(receipt);
-    if (!parts) return "invalid_receipt";
-    const row = this.ctx.db
-      .query<LeasedRow & { lease_token: Uint8Array | null }, [number, string, number, number]>(
-        `SELECT seq, queue, attempts, group_id, lease_token FROM messages
-          WHERE seq = ? AND queue = ? AND state = 1 AND lease_generation = ? AND lease_expires_at > ?`,
-      )
-      .get(parts.seq, queue, parts.generation, now);
-    if (!row || !leaseTokenMatches(row.lease_token, parts.token)) return "lease_lost";
-    return row;
+    return this.heldLeases(queue, [receipt], now)[0]!;
+  }
+
+  /**
+   * For each receipt, the row behind it while that very lease is still held (fencing by
+   * generation) and the caller presents its token; otherwise why not. One SELECT for them all.
+   */
+  private heldLeases(
+    queue: string,
+    receipts: string[],
+    now: number,
+  ): Array<LeasedRow | "lease_lost" | "invalid_receipt"> {
+    const parts = receipts.map(decodeReceipt);
+    const seqs = parts.flatMap((part) => (part ? [part.seq] : []));
+    const rows =
+      seqs.length === 0
+        ? []
+        : this.ctx.db
+            .query<HeldRow, [string, string, number]>(
+              `SELECT seq, queue, attempts, group_id, lease_generation, lease_token FROM messages
+                WHERE seq IN (SELECT value FROM json_each(?)) AND queue = ? AND state = 1 AND lease_expires_at > ?`,
+            )
+            .all(JSON.stringify(seqs), queue, now);
+    const bySeq = new Map(rows.map((row) => [row.seq, row]));
+    return parts.map((part) => {
+      if (!part) return "invalid_receipt";
+      const row = bySeq.get(part.seq);
+      if (!row || row.lease_generation !== part.generation || !leaseTokenMatches(row.lease_token, part.token)) {
+        return "lease_lost";
+      }
+      return row;
+    });
   }
 
   private findDedup(queue: string, dedupId: string, now: number): string | null {

@@ -47,6 +47,9 @@ function serializeError(error: unknown): OperationResult {
 }
 
 function execute(target: SqliteEngine, [op, args]: Operation): unknown {
+  // Publishes leave their rows pending so those committed together share INSERT statements;
+  // every other operation may read the messages table, so they go in first.
+  if (op !== "messages.publish") target.flushWrites();
   if (op === "ping") return target.ping();
   if (op === "probeWrite") return target.probeWrite();
   const [aggregate, method] = op.split(".") as [Aggregate, string];
@@ -110,6 +113,7 @@ function runInTransaction(target: SqliteEngine, connection: Database, ops: Opera
   let results: OperationResult[];
   try {
     results = ops.map((operation) => ({ ok: true, value: execute(target, operation) }));
+    target.flushWrites();
   } catch {
     if (connection.inTransaction) connection.run("ROLLBACK");
     target.forgetCaches();
@@ -131,10 +135,13 @@ function runWithSavepoints(target: SqliteEngine, connection: Database, ops: Oper
     const mark = target.readyMark();
     try {
       const value = execute(target, operation);
+      // Inside the savepoint, so that a failing insert is this operation's failure alone.
+      target.flushWrites();
       release.run();
       results.push({ ok: true, value });
     } catch (error) {
       target.dropReadySince(mark);
+      target.discardWrites();
       // SQLITE_FULL and I/O errors may roll back the whole transaction by themselves; then the
       // operations that succeeded before are undone too and must not be reported as done.
       if (!connection.inTransaction) throw error;
