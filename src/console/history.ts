@@ -45,7 +45,7 @@ export function record(queue: string, stats: QueueStats, at = Date.now()): void 
   if (samples.length > KEPT) samples.splice(0, samples.length - KEPT);
 }
 
-/** Replaces what this tab has for `queue` with the server's history, when it has any. */
+/** Takes the server's history for `queue`, when it has any, in place of what this tab polled before it. */
 export function adopt(queue: string, server: ServerHistory): void {
   if (server.samples.length === 0) return;
   const samples = server.samples.map((s) => ({
@@ -54,7 +54,10 @@ export function adopt(queue: string, server: ServerHistory): void {
     leased: s.leased,
     dead: s.dead,
   }));
-  byQueue.set(queue, samples.slice(-KEPT));
+  // Keep what this tab polled after the server's last sample, so the line does not step back.
+  const last = samples.at(-1)!.at;
+  const newer = (byQueue.get(queue) ?? []).filter((s) => s.at > last);
+  byQueue.set(queue, [...samples, ...newer].slice(-KEPT));
 }
 
 /** Per-second rates from the server's per-sample deltas. */

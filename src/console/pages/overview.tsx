@@ -60,7 +60,7 @@ export function Overview() {
       </div>
       <ErrorNote error={error} />
       <CreateQueue />
-      <p class="help">Refreshes every {POLL_MS / 1000} s by polling the API; charts show this tab's last minutes.</p>
+      <p class="help">Refreshes every {POLL_MS / 1000} s by polling the API; charts show the server's last hour.</p>
       <table>
         <thead>
           <tr>

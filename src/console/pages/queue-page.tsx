@@ -91,7 +91,7 @@ export function QueuePage({ queue }: { queue: string }) {
           </dl>
           <h2>Backlog</h2>
           <BacklogChart samples={history(queue)} width={640} height={180} />
-          {data.rates.length > 0 && (
+          {data.rates.length > 1 && (
             <>
               <h2>Publish and ack rates</h2>
               <RateChart samples={data.rates} width={640} height={140} />
