@@ -16,6 +16,7 @@ import { traceStore } from "./observability/tracing/trace-store.ts";
 import { createTracing, type Tracing } from "./observability/tracing/tracing.ts";
 import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
+import { QueueHistory } from "./observability/queue-history.ts";
 import { StatsRefresher } from "./services/stats-refresher.ts";
 import { lockDataDir, type DataDirLock } from "./storage/data-dir-lock.ts";
 import { withBackpressure } from "./storage/backpressure.ts";
@@ -122,8 +123,9 @@ export class App {
     });
 
     this.services = [leaseSweeper(this.store, logger), retention(this.store, logger)];
+    const history = metrics ? new QueueHistory() : null;
     if (metrics && counters) {
-      const refresher = new StatsRefresher(this.store, metrics, counters);
+      const refresher = new StatsRefresher(this.store, metrics, counters, undefined, history);
       this.services.push(refresher.service(config.statsIntervalSeconds * 1000, logger));
     }
     // API-only processes never deliver; worker and all do (DESIGN §1).
@@ -165,6 +167,8 @@ export class App {
           docs: config.docs,
           ui: config.ui,
           metrics: config.metricsListen ? null : metrics,
+          history,
+          statsIntervalSeconds: config.statsIntervalSeconds,
         }),
         health: healthRouteTable({ broker: this.broker, lifecycle, version: VERSION }),
       };

@@ -321,3 +321,27 @@ export const HealthDetail = t.Object(
   },
   { ...closed, $id: "HealthDetail" },
 );
+
+const HistorySample = t.Object(
+  {
+    at: Time,
+    ready: t.Integer({ minimum: 0, description: "ready or held behind an earlier message of its ordering group" }),
+    delayed: Count,
+    leased: Count,
+    dead: Count,
+    published: t.Integer({ minimum: 0, description: "published through this instance since the previous sample" }),
+    acked: t.Integer({ minimum: 0, description: "acked through this instance since the previous sample" }),
+  },
+  { ...closed, $id: "HistorySample" },
+);
+
+export const QueueHistory = t.Object(
+  {
+    intervalSeconds: t.Integer({
+      minimum: 1,
+      description: "seconds between samples (MILLRACE_STATS_INTERVAL_SECONDS)",
+    }),
+    samples: t.Array(HistorySample, { description: "oldest first; at most the last 60 minutes, kept in memory" }),
+  },
+  { ...closed, $id: "QueueHistory" },
+);

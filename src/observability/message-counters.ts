@@ -14,7 +14,16 @@ export class MessageCounters implements BrokerObserver {
     MESSAGE_EVENTS.map((event) => [event, new Map()]),
   );
 
+  /** Running totals per queue, for the in-memory history (prom-client's children are costly to read). */
+  private readonly totals = new Map<MessageEvent, Map<string, number>>(
+    MESSAGE_EVENTS.map((event) => [event, new Map()]),
+  );
+
   constructor(private readonly metrics: Metrics) {}
+
+  total(event: MessageEvent, queue: string): number {
+    return this.totals.get(event)!.get(queue) ?? 0;
+  }
 
   messages(event: MessageEvent, queue: string, count: number): void {
     if (count <= 0) return;
@@ -25,10 +34,13 @@ export class MessageCounters implements BrokerObserver {
       byQueue.set(queue, child);
     }
     child.inc(count);
+    const totals = this.totals.get(event)!;
+    totals.set(queue, (totals.get(queue) ?? 0) + count);
   }
 
   forget(queue: string): void {
     for (const event of MESSAGE_EVENTS) {
+      this.totals.get(event)!.delete(queue);
       if (this.children.get(event)!.delete(queue)) this.metrics.messages[event].remove(queue);
     }
   }

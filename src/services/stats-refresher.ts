@@ -2,6 +2,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { MessageCounters } from "../observability/message-counters.ts";
 import { QUEUE_STATES, type Metrics } from "../observability/metrics.ts";
 import type { QueueStats } from "../domain/message.ts";
+import type { QueueHistory } from "../observability/queue-history.ts";
 import type { Store } from "../storage/store.ts";
 import { PeriodicService, type Service } from "./service.ts";
 
@@ -27,6 +28,7 @@ export class StatsRefresher {
     private readonly metrics: Metrics,
     private readonly counters: MessageCounters,
     private readonly clock: () => number = () => store.now(),
+    private readonly history: QueueHistory | null = null,
   ) {}
 
   async refresh(): Promise<void> {
@@ -37,9 +39,12 @@ export class StatsRefresher {
     }
     if (!(await this.store.holdsLeadership())) {
       this.forgetGauges();
+      // Every instance keeps its own history (its console may be the one asked), leader or not.
+      if (this.history) this.recordHistory(await this.store.queues.statsAll(this.clock()));
       return;
     }
     const [rows, queues] = await Promise.all([this.store.queues.statsAll(this.clock()), this.store.queues.list()]);
+    this.recordHistory(rows);
     const { queueMessages, queueOldestReadyAge, queueMaxMessages, queuePaused } = this.metrics;
     // The "near maxMessages" alert divides the backlog by this gauge.
     const limits = new Map(queues.map((queue) => [queue.name, queue.settings.maxMessages]));
@@ -72,6 +77,13 @@ export class StatsRefresher {
     }
     this.known = current;
     this.metrics.statsRefreshDuration.set((performance.now() - started) / 1000);
+  }
+
+  private recordHistory(rows: readonly { queue: string; stats: QueueStats }[]): void {
+    this.history?.record(Date.now(), rows, (queue) => ({
+      published: this.counters.total("published", queue),
+      acked: this.counters.total("acked", queue),
+    }));
   }
 
   private removeQueueGauges(queue: string): void {

@@ -24,6 +24,8 @@ beforeAll(async () => {
     MILLRACE_API_KEYS_FILE: keysFile,
     MILLRACE_UI: "true",
     MILLRACE_DOCS: "true",
+    // The server samples queue history once a second, so the queue page shows its rate chart soon.
+    MILLRACE_STATS_INTERVAL_SECONDS: "1",
   });
   browser = await launchChromium();
 });
@@ -71,6 +73,8 @@ test("create, publish, browse, dead-letter and redrive from the console", async 
   await page.getByRole("button", { name: "Publish" }).click();
   await statReads(page, "ready", 1);
   await page.getByRole("tab", { name: /^ready/ }).waitFor();
+  // Drawn from the server's in-memory history (GET /v1/queues/{q}/history), not this tab's polls.
+  await page.getByRole("img", { name: /publish and ack rates/ }).waitFor();
   await screenshot(page, "queue");
 
   // Browsing leases nothing: open the message from the list.

@@ -5,6 +5,7 @@ import { Value } from "@sinclair/typebox/value";
 import { routeTable } from "../../src/http/app.ts";
 import { ErrorBody } from "../../src/http/response-schemas.ts";
 import type { RouteDefinition } from "../../src/http/route.ts";
+import { waitFor } from "../helpers/delivery-receiver.ts";
 import { startApp, type RunningApp } from "../helpers/start-app.ts";
 
 // /openapi.json from a real server: valid by an independent validator, complete enough for client
@@ -206,6 +207,11 @@ describe("responses match their declared schemas", () => {
     const retried = (await call("POST", "/v1/queues/:queue/receive", q, { max: 10 })).body.messages as Json[];
     expect(retried.map((m) => m.lastError)).toContain("try again");
     expect((await call("POST", "/v1/queues/:queue/purge", q)).body.purged).toBeGreaterThan(0);
+    // The stats refresher samples every 5 s by default: wait for one, so a sample meets the schema too.
+    await waitFor("a history sample", async () => {
+      const { body } = await call("GET", "/v1/queues/:queue/history", q);
+      return (body.samples as Json[]).length > 0;
+    });
     expect((await call("POST", "/v1/queues/:queue/receive", hook)).body.messages).toEqual([]);
 
     const dead = { queue: "poison" };

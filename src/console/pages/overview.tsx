@@ -3,12 +3,14 @@ import { api, type ApiError, seg } from "../api.ts";
 import { BacklogChart } from "../chart.tsx";
 import { ErrorNote } from "../errors.tsx";
 import { afterForPrefix, age, webhookState } from "../format.ts";
-import { history, record } from "../history.ts";
+import { adopt, history, record, type ServerHistory } from "../history.ts";
 import { usePoll } from "../hooks.ts";
 import type { Queue } from "../types.ts";
 
 const PAGE_SIZE = 50;
 const POLL_MS = 3000;
+/** Queues whose server history this tab has fetched once already. */
+const seeded = new Set<string>();
 
 /**
  * Every queue the credentials may see, one server-side page at a time (so 10,000 queues cost one
@@ -24,6 +26,16 @@ export function Overview() {
       if (after !== null) query.set("after", after);
       const page = await api<{ queues: Queue[]; nextCursor: string | null }>("GET", `/v1/queues?${query}`);
       for (const queue of page.queues) record(queue.name, queue.stats);
+      // A queue's sparkline starts from the server's last hour; later polls append to it.
+      const fresh = page.queues.filter((queue) => !seeded.has(queue.name));
+      await Promise.all(
+        fresh.map(async (queue) => {
+          seeded.add(queue.name);
+          // Without it the sparkline just starts empty, as before; the table matters more.
+          const server = await api<ServerHistory>("GET", `/v1/queues/${seg(queue.name)}/history`).catch(() => null);
+          if (server) adopt(queue.name, server);
+        }),
+      );
       return page;
     },
     POLL_MS,
@@ -48,7 +60,7 @@ export function Overview() {
       </div>
       <ErrorNote error={error} />
       <CreateQueue />
-      <p class="help">Refreshes every {POLL_MS / 1000} s by polling the API; charts show this tab's last minutes.</p>
+      <p class="help">Refreshes every {POLL_MS / 1000} s by polling the API; charts show the server's last hour.</p>
       <table>
         <thead>
           <tr>

@@ -1,9 +1,9 @@
 import { useState } from "preact/hooks";
 import { api, ApiError, seg } from "../api.ts";
-import { BacklogChart } from "../chart.tsx";
+import { BacklogChart, RateChart } from "../chart.tsx";
 import { ErrorNote } from "../errors.tsx";
 import { age, webhookState } from "../format.ts";
-import { history, record } from "../history.ts";
+import { adopt, history, rates, record, type ServerHistory } from "../history.ts";
 import { usePoll } from "../hooks.ts";
 import type { Queue } from "../types.ts";
 import { MessageBrowser } from "./message-browser.tsx";
@@ -15,9 +15,13 @@ const POLL_MS = 2000;
 export function QueuePage({ queue }: { queue: string }) {
   const { data, error, reload } = usePoll(
     async () => {
-      const shown = await api<Queue>("GET", `/v1/queues/${seg(queue)}`);
+      const [shown, server] = await Promise.all([
+        api<Queue>("GET", `/v1/queues/${seg(queue)}`),
+        api<ServerHistory>("GET", `/v1/queues/${seg(queue)}/history`),
+      ]);
       record(queue, shown.stats);
-      return shown;
+      adopt(queue, server);
+      return { ...shown, rates: rates(server) };
     },
     POLL_MS,
     [queue],
@@ -87,6 +91,12 @@ export function QueuePage({ queue }: { queue: string }) {
           </dl>
           <h2>Backlog</h2>
           <BacklogChart samples={history(queue)} width={640} height={180} />
+          {data.rates.length > 1 && (
+            <>
+              <h2>Publish and ack rates</h2>
+              <RateChart samples={data.rates} width={640} height={140} />
+            </>
+          )}
           <div class="columns">
             <SettingsForm queue={data} onSaved={reload} />
             <PublishForm queue={queue} onPublished={reload} />
