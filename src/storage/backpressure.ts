@@ -1,7 +1,6 @@
 import { overloaded } from "../domain/errors.ts";
 import type { Store } from "./store.ts";
-
-const AGGREGATES = ["queues", "messages", "deadLetters", "topics", "maintenance", "deliveries"] as const;
+import { wrapStoreCalls } from "./wrap-store.ts";
 
 /** New work, refused when the store is saturated; everything else (acks, receives) drains it and goes on. */
 const REFUSABLE = new Set(["messages.publish", "topics.publish"]);
@@ -24,39 +23,13 @@ export function withBackpressure(store: Store, limit: number): { store: Store; p
   const done = () => {
     pending.count -= 1;
   };
-  const wrapped: Record<string, unknown> = {};
-  for (const aggregate of AGGREGATES) {
-    const target = store[aggregate] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
-    const cache = new Map<string, (...args: unknown[]) => Promise<unknown>>();
-    wrapped[aggregate] = new Proxy(
-      {},
-      {
-        get: (_t, method) => {
-          if (typeof method !== "string") return undefined;
-          let fn = cache.get(method);
-          if (!fn) {
-            const refusable = REFUSABLE.has(`${aggregate}.${method}`);
-            fn = (...args: unknown[]) => {
-              if (refusable && pending.count >= limit) return Promise.reject(overloaded(pending.count, limit));
-              pending.count += 1;
-              return target[method]!(...args).finally(done);
-            };
-            cache.set(method, fn);
-          }
-          return fn;
-        },
-      },
-    );
-  }
-  const gated: Store = {
-    dialect: store.dialect,
-    ...(wrapped as Pick<Store, (typeof AGGREGATES)[number]>),
-    ping: () => store.ping(),
-    writeHealth: () => store.writeHealth(),
-    notifier: store.notifier,
-    now: () => store.now(),
-    holdsLeadership: () => store.holdsLeadership(),
-    close: () => store.close(),
-  };
+  const gated = wrapStoreCalls(store, (operation, call) => {
+    const refusable = REFUSABLE.has(operation);
+    return (...args) => {
+      if (refusable && pending.count >= limit) return Promise.reject(overloaded(pending.count, limit));
+      pending.count += 1;
+      return call(...args).finally(done);
+    };
+  });
   return { store: gated, pending };
 }
