@@ -3,6 +3,7 @@ import { api, ApiError, seg } from "../api.ts";
 import { ErrorNote } from "../errors.tsx";
 import { usePoll } from "../hooks.ts";
 import type { Message, QueueStats } from "../types.ts";
+import { Pager, useCursorStack } from "../pager.tsx";
 
 const STATES = ["ready", "delayed", "leased", "grouped", "dead"] as const;
 type State = (typeof STATES)[number];
@@ -19,10 +20,10 @@ export function MessageBrowser({
   onChanged: () => void;
 }) {
   const [state, setState] = useState<State>("ready");
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorStack();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [actionError, setActionError] = useState<ApiError | null>(null);
-  const after = cursors[cursors.length - 1] ?? null;
+  const { after } = pages;
   const { data, error, reload } = usePoll(
     () => {
       const query = new URLSearchParams({ state, limit: String(PAGE_SIZE) });
@@ -38,7 +39,7 @@ export function MessageBrowser({
   );
   const choose = (next: State) => {
     setState(next);
-    setCursors([null]);
+    pages.restart();
     setSelected(new Set());
   };
   const deadAction = async (question: string, method: string, path: string, body?: unknown) => {
@@ -138,18 +139,7 @@ export function MessageBrowser({
         </tbody>
       </table>
       {data && data.messages.length === 0 && <p>No {state} messages.</p>}
-      <div class="bar">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={data?.nextCursor ?? null} />
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { afterForPrefix, age, webhookState } from "../format.ts";
 import { adopt, history, record, type ServerHistory } from "../history.ts";
 import { usePoll } from "../hooks.ts";
 import type { Queue } from "../types.ts";
+import { Pager, useCursorStack } from "../pager.tsx";
 
 const PAGE_SIZE = 50;
 const POLL_MS = 3000;
@@ -17,9 +18,9 @@ const seeded = new Set<string>();
  * page of stats per poll), with a search that jumps to a name prefix.
  */
 export function Overview() {
-  const [cursors, setCursors] = useState<Array<string | null>>([null]);
+  const pages = useCursorStack();
   const [prefix, setPrefix] = useState("");
-  const after = cursors[cursors.length - 1] ?? null;
+  const { after } = pages;
   const { data, error } = usePoll(
     async () => {
       const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
@@ -50,7 +51,7 @@ export function Overview() {
           role="search"
           onSubmit={(event) => {
             event.preventDefault();
-            setCursors([afterForPrefix(prefix)]);
+            pages.restart(afterForPrefix(prefix));
           }}
         >
           <label for="queue-search">Find queues by name prefix</label>
@@ -114,18 +115,7 @@ export function Overview() {
         </tbody>
       </table>
       {data && shown.length === 0 && <p>No queues here.</p>}
-      <div class="bar">
-        <button type="button" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!data?.nextCursor}
-          onClick={() => data?.nextCursor && setCursors([...cursors, data.nextCursor])}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager pages={pages} nextCursor={data?.nextCursor ?? null} />
     </section>
   );
 }
