@@ -1,5 +1,6 @@
 import { invalidField } from "./errors.ts";
 import type { MessageRecord } from "./message.ts";
+import { cursorCheck } from "./cursor-check.ts";
 
 // Browsing a queue's messages without leasing them (the console, GET /v1/queues/{q}/messages).
 // Every state is listed in claim order (priority, highest first, then availableAt, then publish
@@ -32,7 +33,7 @@ export function parseBrowseState(raw: string | undefined): BrowseState {
 export function encodeBrowseCursor(state: BrowseState, position: BrowsePosition | null): string | null {
   if (position === null) return null;
   const inner = [state, position.priority, position.availableAt, position.seq].map(String).join(".");
-  return `${inner}.${check(inner)}`;
+  return `${inner}.${cursorCheck(inner)}`;
 }
 
 /** The position inside `?after=` for `state` (null when absent); a 400 naming `after` when it is not one we issued for that state. */
@@ -41,7 +42,7 @@ export function decodeBrowseCursor(state: BrowseState, raw: string | undefined):
   const parts = raw.split(".");
   const inner = parts.slice(0, 4).join(".");
   const numbers = parts.slice(1, 4).map(Number);
-  const valid = parts.length === 5 && parts[4] === check(inner) && numbers.every((n) => Number.isSafeInteger(n));
+  const valid = parts.length === 5 && parts[4] === cursorCheck(inner) && numbers.every((n) => Number.isSafeInteger(n));
   if (!valid) {
     throw invalidField(
       "after",
@@ -53,14 +54,4 @@ export function decodeBrowseCursor(state: BrowseState, raw: string | undefined):
   }
   const [priority, availableAt, seq] = numbers as [number, number, number];
   return { priority, availableAt, seq };
-}
-
-/** FNV-1a of the text in base 36: catches typos and made-up cursors, not forgery (a cursor grants nothing). */
-function check(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return (hash % 36 ** 4).toString(36).padStart(4, "0");
 }
