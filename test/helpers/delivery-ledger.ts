@@ -36,9 +36,17 @@ export class DeliveryLedger {
   /** Deliveries again after such a release, not after an expiry. */
   redeliveredAfterRelease = 0;
 
-  /** An instance was stopped with SIGTERM at `from` and had exited by `to`, releasing its leases in between. */
-  leasesReleased(from: number, to: number): void {
-    this.releases.push({ from, to });
+  /**
+   * An instance is sent SIGTERM at `from`: until it exits it gives back the leases it granted, and
+   * another instance may hand those out again before the test hears of the exit, so the window is
+   * open from the signal on. Returns the call that closes it with the exit time.
+   */
+  leasesReleasedFrom(from: number): (exitedAt: number) => void {
+    const window = { from, to: Number.POSITIVE_INFINITY };
+    this.releases.push(window);
+    return (exitedAt) => {
+      window.to = exitedAt;
+    };
   }
 
   received(messages: LeasedMessage[], receivedAt: number): void {

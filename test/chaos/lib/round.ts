@@ -63,8 +63,8 @@ export async function runRound(target: Target, seed: number, messages: number): 
       case "sigkill":
         return target.sigkill(index);
       case "sigterm": {
-        const from = Date.now();
-        await target.sigterm(index, () => workload.ledger.leasesReleased(from, Date.now()));
+        const exited = workload.ledger.leasesReleasedFrom(Date.now());
+        await target.sigterm(index, () => exited(Date.now()));
         return;
       }
       case "pg-restart":
