@@ -12,7 +12,11 @@ export interface HookSend {
   at: number;
   /** The message's state when the send arrived: "leased" expected, "gone" = already acked. */
   stateAtSend: string;
+  /** When the broker's answer about the state came: it may lag `at` by seconds while an instance restarts. */
+  stateAt: number;
   status: number | null;
+  /** When the receiver answered 200, if it did. */
+  okAt: number | null;
 }
 
 export class ChaosHookReceiver {
@@ -36,12 +40,16 @@ export class ChaosHookReceiver {
       port,
       respond: async (request) => {
         const envelope = JSON.parse(request.body) as { id: string; queue: string; attempt: number };
+        const at = Date.now();
+        const stateAtSend = await this.stateOf(envelope.queue, envelope.id);
         const send: HookSend = {
           id: request.headers["webhook-id"] ?? envelope.id,
           attempt: envelope.attempt,
-          at: Date.now(),
-          stateAtSend: await this.stateOf(envelope.queue, envelope.id),
+          at,
+          stateAtSend,
+          stateAt: Date.now(),
           status: null,
+          okAt: null,
         };
         this.sends.push(send);
         if (this.hanging) {
@@ -50,6 +58,7 @@ export class ChaosHookReceiver {
           return new Response("gone", { status: 503 });
         }
         send.status = 200;
+        send.okAt = Date.now();
         return new Response("ok");
       },
     });

@@ -93,7 +93,13 @@ export async function judge(outcome: Outcome): Promise<RoundReport> {
   for (const [id, list] of sends) {
     const firstOk = list.findIndex((send) => send.status === 200);
     for (const [i, send] of list.entries()) {
-      if (send.stateAtSend === "gone")
+      // Only a 200 lets the worker ack a webhook message, so a "gone" read is proof of a send after
+      // the ack unless another send of the id was answered 200 between this one's arrival and the
+      // read: then the ack may have come after the arrival (the read waited for a restarting instance).
+      const ackedMeanwhile = list.some(
+        (other) => other !== send && other.okAt !== null && other.okAt >= send.at && other.okAt <= send.stateAt,
+      );
+      if (send.stateAtSend === "gone" && !ackedMeanwhile)
         violations.push(`${id}: webhook sent (attempt ${send.attempt}) after it was acked`);
       // The 200 reached us but its settle did not commit (the instance died first): sent again
       // once that lease ended. Counted; the message was not acked yet, as stateAtSend shows.
