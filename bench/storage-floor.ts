@@ -322,6 +322,10 @@ for (const [key, list] of samples) {
   const other = median(list.map((s) => s.other));
   const busiest = Math.max(main, writer);
   console.log(
-    `${key.padEnd(20)} ${main.toFixed(2).padStart(6)} ${writer.toFixed(2).padStart(8)} ${other.toFixed(2).padStart(7)}   ${(1e6 / busiest).toFixed(0).padStart(28)}   ${median(list.map((s) => s.rate)).toFixed(0).padStart(10)}`,
+    `${key.padEnd(20)} ${main.toFixed(2).padStart(6)} ${writer.toFixed(2).padStart(8)} ${other.toFixed(2).padStart(7)}   ${(1e6 / busiest).toFixed(0).padStart(28)}   ${median(
+      list.map((s) => s.rate),
+    )
+      .toFixed(0)
+      .padStart(10)}`,
   );
 }
