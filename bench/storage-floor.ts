@@ -1,6 +1,7 @@
 // The floor SQLite itself sets under Millrace's storage work, and how far Millrace's store is above it.
 //
 // Usage: bun bench/storage-floor.ts [--messages N] [--rounds R] [--levels raw,raw4,engine,engine4,store]
+//   (any rawN or engineN: N operations per commit; the store level folds about 8 per commit)
 //   (defaults: 20000 messages, 3 rounds, every level; run from the repository root).
 //
 // Each level publishes N messages of 256 bytes in batches of 100, then drains them by leasing
@@ -11,11 +12,11 @@
 //           SELECT and the json_each UPDATE for a lease; the fencing SELECT and the DELETE for an
 //           ack; a 100-row INSERT for a batch), each operation in its own BEGIN IMMEDIATE … COMMIT.
 //           No receipts, no token checks, no live counts: the floor.
-//   raw4    the same with 4 operations per commit (receive+ack: 4 leases and the 4 acks of the
+//   rawN    the same with N operations per commit (receive+ack: N leases and the N acks of the
 //           previous commit's leases), as group commit folds concurrent callers together.
-//   engine, engine4
+//   engine, engineN
 //           Millrace's SqliteEngine (the writer thread's code) called directly on one thread,
-//           1 or 4 operations per transaction: Millrace's SQL and JS without the thread hop.
+//           1 or N operations per transaction: Millrace's SQL and JS without the thread hop.
 //   store   openStore's SQLite store in-process: main thread + writer thread, 8 concurrent
 //           callers as in scripts/bench (the writer folds what arrives together into one commit).
 // Prints CPU µs per message by thread (from /proc/<pid>/task/<tid>/schedstat, nanoseconds), and
@@ -39,14 +40,13 @@ const option = (name: string, fallback: string): string => {
 };
 const MESSAGES = Number(option("--messages", "20000"));
 const ROUNDS = Number(option("--rounds", "3"));
-const LEVELS = option("--levels", "raw,raw4,engine,engine4,store").split(",") as Level[];
+const LEVELS = option("--levels", "raw,raw4,engine,engine4,store").split(",");
 const BATCH = 100;
 /** Concurrent callers at the store level, as scripts/bench's receive+ack consumers. */
 const CALLERS = 8;
 const QUEUE = "floor";
 const TOKEN_BYTES = 16;
 
-type Level = "raw" | "raw4" | "engine" | "engine4" | "store";
 type ThreadCpu = Map<string, number>;
 interface Phase {
   cpu: ThreadCpu;
@@ -267,13 +267,14 @@ async function runStore(directory: string): Promise<{ publish: Phase; receiveAck
   return { publish, receiveAck };
 }
 
-const RUNNERS: Record<Level, (directory: string) => Promise<{ publish: Phase; receiveAck: Phase }>> = {
-  raw: syncLevel(rawOperations, 1),
-  raw4: syncLevel(rawOperations, 4),
-  engine: syncLevel(engineOperations, 1),
-  engine4: syncLevel(engineOperations, 4),
-  store: runStore,
-};
+/** "store", or "raw"/"engine" followed by the operations per commit (1 when left out). */
+function runner(level: string): (directory: string) => Promise<{ publish: Phase; receiveAck: Phase }> {
+  if (level === "store") return runStore;
+  const match = /^(raw|engine)(\d*)$/.exec(level);
+  if (!match) throw new Error(`unknown level ${level}: raw[N], engine[N] or store`);
+  const group = match[2] ? Number(match[2]) : 1;
+  return match[1] === "raw" ? syncLevel(rawOperations, group) : syncLevel(engineOperations, group);
+}
 
 /** Bun names a Worker's thread "Worker"; the rest besides main are JIT, GC and allocator helpers. */
 function byThread(phase: Phase, messages: number): { main: number; writer: number; other: number } {
@@ -295,7 +296,7 @@ const samples = new Map<string, Array<{ main: number; writer: number; other: num
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const level of LEVELS) {
-      const result = await RUNNERS[level](directory);
+      const result = await runner(level)(directory);
       for (const [phaseName, phase] of Object.entries(result)) {
         const key = `${level} ${phaseName}`;
         const figures = { ...byThread(phase, MESSAGES), rate: MESSAGES / phase.seconds };
