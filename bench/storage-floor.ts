@@ -1,8 +1,10 @@
 // The floor SQLite itself sets under Millrace's storage work, and how far Millrace's store is above it.
 //
-// Usage: bun bench/storage-floor.ts [--messages N] [--rounds R] [--levels raw,raw4,engine,engine4,store]
+// Usage: bun bench/storage-floor.ts [--messages N] [--rounds R] [--held H] [--levels raw,raw4,engine,engine4,store]
 //   (any rawN or engineN: N operations per commit; the store level folds about 8 per commit)
-//   (defaults: 20000 messages, 3 rounds, every level; run from the repository root).
+//   (defaults: 20000 messages, 3 rounds, no held leases, those levels; run from the repository root).
+//   --held H leases H of the messages before receive+ack and never acks them (other consumers'
+//   messages in flight; they must be a multiple of 100 and fewer than N).
 //
 // Each level publishes N messages of 256 bytes in batches of 100, then drains them by leasing
 // 100 and acking those 100, on a fresh database file with Millrace's schema (its embedded
@@ -39,6 +41,8 @@ const option = (name: string, fallback: string): string => {
   return at > 0 ? (process.argv[at + 1] ?? fallback) : fallback;
 };
 const MESSAGES = Number(option("--messages", "20000"));
+/** Leases taken before receive+ack and never acked: the messages other consumers hold in flight. */
+const HELD = Number(option("--held", "0"));
 const ROUNDS = Number(option("--rounds", "3"));
 const LEVELS = option("--levels", "raw,raw4,engine,engine4,store").split(",");
 const BATCH = 100;
@@ -51,6 +55,7 @@ type ThreadCpu = Map<string, number>;
 interface Phase {
   cpu: ThreadCpu;
   seconds: number;
+  messages: number;
 }
 
 /** Nanoseconds each thread of this process has run, by "name:tid" (schedstat's first field). */
@@ -68,7 +73,7 @@ function threadNanos(): ThreadCpu {
   return totals;
 }
 
-async function measure(work: () => Promise<void> | void): Promise<Phase> {
+async function measure(messages: number, work: () => Promise<void> | void): Promise<Phase> {
   const before = threadNanos();
   const started = performance.now();
   await work();
@@ -76,7 +81,7 @@ async function measure(work: () => Promise<void> | void): Promise<Phase> {
   const after = threadNanos();
   const cpu = new Map<string, number>();
   for (const [thread, ns] of after) cpu.set(thread, ns - (before.get(thread) ?? 0));
-  return { cpu, seconds };
+  return { cpu, seconds, messages };
 }
 
 function newMessages(count: number, now: number): NewMessage[] {
@@ -128,14 +133,19 @@ async function drive<Lease>(
 ): Promise<{ publish: Phase; receiveAck: Phase }> {
   const begin = db.prepare("BEGIN IMMEDIATE");
   const commit = db.prepare("COMMIT");
-  const publish = await measure(() => {
+  const publish = await measure(MESSAGES, () => {
     for (let sent = 0; sent < MESSAGES; sent += BATCH * group) {
       begin.run();
       for (let i = 0; i < group; i++) ops.publish(Date.now());
       commit.run();
     }
   });
-  const receiveAck = await measure(() => {
+  for (let held = 0; held < HELD; held += BATCH) {
+    begin.run();
+    ops.lease(Date.now());
+    commit.run();
+  }
+  const receiveAck = await measure(MESSAGES - HELD, () => {
     let previous: Lease[] = [];
     let drained = false;
     while (!drained || previous.length > 0) {
@@ -237,7 +247,7 @@ async function runStore(directory: string): Promise<{ publish: Phase; receiveAck
   const { store } = await openStore({ databaseUrl: null, sqlitePath: join(directory, `store-${Date.now()}.db`) });
   await store.queues.put(QUEUE, {}, Date.now());
   const perCaller = Math.ceil(MESSAGES / BATCH / CALLERS);
-  const publish = await measure(async () => {
+  const publish = await measure(MESSAGES, async () => {
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {
         for (let i = 0; i < perCaller; i++) {
@@ -247,7 +257,8 @@ async function runStore(directory: string): Promise<{ publish: Phase; receiveAck
       }),
     );
   });
-  const receiveAck = await measure(async () => {
+  for (let held = 0; held < HELD; held += BATCH) await store.messages.lease(QUEUE, BATCH, null, Date.now(), null);
+  const receiveAck = await measure(MESSAGES - HELD, async () => {
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {
         for (;;) {
@@ -299,7 +310,7 @@ try {
       const result = await runner(level)(directory);
       for (const [phaseName, phase] of Object.entries(result)) {
         const key = `${level} ${phaseName}`;
-        const figures = { ...byThread(phase, MESSAGES), rate: MESSAGES / phase.seconds };
+        const figures = { ...byThread(phase, phase.messages), rate: phase.messages / phase.seconds };
         samples.set(key, [...(samples.get(key) ?? []), figures]);
         console.error(
           `round ${round} ${key}: main ${figures.main.toFixed(2)} µs/msg, writer ${figures.writer.toFixed(2)}, other ${figures.other.toFixed(2)}, ${figures.rate.toFixed(0)} msg/s wall`,
@@ -313,7 +324,7 @@ try {
 }
 
 console.log(
-  `\n${MESSAGES} messages of 256 bytes, batches of ${BATCH}, median of ${ROUNDS} rounds; CPU µs per message by thread` +
+  `\n${MESSAGES} messages of 256 bytes (${HELD} of them leased and held during receive+ack), batches of ${BATCH}, median of ${ROUNDS} rounds; CPU µs per message by thread` +
     "\n(raw and engine levels run on main alone; at store level 'writer' is the SQLite writer thread;\n 'other' is Bun's JIT, GC and allocator helper threads)\n",
 );
 console.log("level/phase            main   writer   other   busiest thread → msg/s per core   wall msg/s");
