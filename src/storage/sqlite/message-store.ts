@@ -25,6 +25,16 @@ const EXPIRED_LEASES_PER_RECEIVE = 1000;
 
 type HeldRow = LeasedRow & { lease_generation: number; lease_token: Uint8Array | null };
 
+/**
+ * The fencing read of ack, nack and extend: the rows behind a JSON array of seqs, while leased
+ * and unexpired. NOT INDEXED makes it look each row up by seq: left to itself the planner walked
+ * messages_lease_expiry over every unexpired lease of the queue (all the messages in flight) for
+ * each call, 6.1 µs per acked message at 5000 in flight against 0.6 by seq. Exported for the
+ * query-plan test.
+ */
+export const HELD_LEASES_SQL = `SELECT seq, queue, attempts, group_id, lease_generation, lease_token FROM messages NOT INDEXED
+  WHERE seq IN (SELECT value FROM json_each(?)) AND queue = ? AND state = 1 AND lease_expires_at > ?`;
+
 export class SqliteMessageStore implements Synchronous<MessageStore> {
   /** Publishes' rows wait here for the writer's `flushWrites` (see MessageInserter). */
   readonly inserter: MessageInserter;
@@ -226,12 +236,7 @@ export class SqliteMessageStore implements Synchronous<MessageStore> {
     const rows =
       seqs.length === 0
         ? []
-        : this.ctx.db
-            .query<HeldRow, [string, string, number]>(
-              `SELECT seq, queue, attempts, group_id, lease_generation, lease_token FROM messages
-                WHERE seq IN (SELECT value FROM json_each(?)) AND queue = ? AND state = 1 AND lease_expires_at > ?`,
-            )
-            .all(JSON.stringify(seqs), queue, now);
+        : this.ctx.db.query<HeldRow, [string, string, number]>(HELD_LEASES_SQL).all(JSON.stringify(seqs), queue, now);
     const bySeq = new Map(rows.map((row) => [row.seq, row]));
     return parts.map((part) => {
       if (!part) return "invalid_receipt";
