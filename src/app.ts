@@ -13,7 +13,8 @@ import { MessageCounters } from "./observability/message-counters.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { MessagingSpans } from "./observability/tracing/messaging-spans.ts";
 import { traceStore } from "./observability/tracing/trace-store.ts";
-import { createTracing, type Tracing } from "./observability/tracing/tracing.ts";
+import { loadTracing } from "./observability/tracing/load-tracing.ts";
+import type { Tracing } from "./observability/tracing/tracing.ts";
 import { leaseSweeper, retention } from "./services/maintenance.ts";
 import type { Service } from "./services/service.ts";
 import { QueueHistory } from "./observability/queue-history.ts";
@@ -112,7 +113,7 @@ export class App {
     const gated = withBackpressure(opened.store, config.maxPendingWrites);
     if (metrics) metrics.storePending.read = () => gated.pending.count;
     this.store = metrics ? instrumentStore(gated.store, metrics) : gated.store;
-    const tracing = (this.tracing = createTracing(config, metrics));
+    const tracing = (this.tracing = await loadTracing(config, metrics));
     if (tracing) this.store = traceStore(this.store, tracing.tracer);
     if (opened.migrationsApplied.length > 0)
       logger.info("applied migrations", { migrations: opened.migrationsApplied });

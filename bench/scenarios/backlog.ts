@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EVENT } from "../lib/message.ts";
-import { log, repeat, runClient, wrk, type Spread } from "../lib/measure.ts";
+import { log, repeat, runClient, spread, wrk, type Spread } from "../lib/measure.ts";
 import { freshDatabase, startMillrace, type Running } from "../lib/servers.ts";
 import { measureStartup } from "./startup.ts";
 
@@ -34,11 +34,17 @@ async function fill(base: string, queue: string, count: number): Promise<number>
   return count / ((performance.now() - started) / 1000);
 }
 
+/** Median of 7 `GET /v1/queues/{q}` (one alone is mostly noise on a shared machine). */
 async function statsMs(base: string, queue: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${base}/v1/queues/${queue}`);
-  await response.arrayBuffer();
-  return performance.now() - started;
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    const response = await fetch(`${base}/v1/queues/${queue}`);
+    if (!response.ok) throw new Error(`GET /v1/queues/${queue}: ${response.status}`);
+    await response.arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  return spread(times).median;
 }
 
 async function compare(server: Running, waiting: number, seconds: number): Promise<BacklogFigures> {

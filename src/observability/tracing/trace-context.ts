@@ -1,11 +1,18 @@
-import { ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  propagation,
+  ROOT_CONTEXT,
+  trace,
+  type Context,
+  type TextMapGetter,
+  type TextMapSetter,
+} from "@opentelemetry/api";
 
 export const TRACEPARENT = "traceparent";
 export const TRACESTATE = "tracestate";
 
-const propagator = new W3CTraceContextPropagator();
-
+// The W3C propagator is registered globally by createTracing (tracing.ts), which is loaded only
+// when tracing is on: @opentelemetry/core costs startup time (DESIGN §9) and these functions are
+// only called for spans, which exist only then.
 const recordGetter: TextMapGetter<Record<string, string>> = {
   keys: (carrier) => Object.keys(carrier),
   get: (carrier, key) => carrier[key],
@@ -22,20 +29,20 @@ const headersGetter: TextMapGetter<Headers> = {
 
 /** The remote context of HTTP request headers; ROOT_CONTEXT when they carry none. */
 export function contextOfRequest(headers: Headers): Context {
-  return propagator.extract(ROOT_CONTEXT, headers, headersGetter);
+  return propagation.extract(ROOT_CONTEXT, headers, headersGetter);
 }
 
 /** The context stored in a message's headers (`traceparent`, `tracestate`), or null. */
 export function contextOfMessage(headers: Record<string, string> | null): Context | null {
   if (headers === null || headers[TRACEPARENT] === undefined) return null;
-  const extracted = propagator.extract(ROOT_CONTEXT, headers, recordGetter);
+  const extracted = propagation.extract(ROOT_CONTEXT, headers, recordGetter);
   return trace.getSpanContext(extracted) ? extracted : null;
 }
 
 /** `traceparent` (and `tracestate`) of the span in `context`. */
 export function traceHeaders(context: Context): Record<string, string> {
   const carrier: Record<string, string> = {};
-  propagator.inject(context, carrier, recordSetter);
+  propagation.inject(context, carrier, recordSetter);
   return carrier;
 }
 

@@ -1,5 +1,6 @@
-import { context, type Tracer } from "@opentelemetry/api";
+import { context, propagation, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
@@ -74,12 +75,14 @@ export function createTracing(
 
 /**
  * Spans find their parent through the active context, which follows async calls only with a
- * context manager. It is process-wide by nature, so it is set once, when the first app with
- * tracing starts (never at import), and left in place for the others.
+ * context manager, and cross processes in `traceparent` headers through the propagator. Both are
+ * process-wide by nature, so they are set once, when the first app with tracing starts (never at
+ * import), and left in place for the others.
  */
 function registerContextManager(): void {
   if (contextManagerRegistered) return;
   contextManagerRegistered = true;
   const manager = new AsyncLocalStorageContextManager().enable();
   if (!context.setGlobalContextManager(manager)) manager.disable();
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 }
