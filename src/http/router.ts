@@ -44,8 +44,9 @@ export class Router {
     if (path.length === 0 || path[0] !== "/") return { kind: "not_found" };
     // HEAD is GET without the body (Bun drops it), so probes may use either.
     const method = requestMethod === "HEAD" ? "GET" : requestMethod;
-    const parts = path.split("/").slice(1);
-    const candidates = this.byLength.get(parts.length);
+    // The leading "/" makes parts[0] empty; segments start at index 1.
+    const parts = path.split("/");
+    const candidates = this.byLength.get(parts.length - 1);
     if (!candidates) return { kind: "not_found" };
     const allow: Method[] = [];
     for (const candidate of candidates) {
@@ -60,8 +61,8 @@ export class Router {
 
 function matchSegments(candidate: CompiledRoute, parts: string[]): Record<string, string> | null {
   const params: Record<string, string> = {};
-  for (let i = 0; i < parts.length; i++) {
-    const segment = candidate.segments[i]!;
+  for (let i = 1; i < parts.length; i++) {
+    const segment = candidate.segments[i - 1]!;
     const part = parts[i]!;
     if ("literal" in segment) {
       if (segment.literal !== part) return null;
@@ -83,6 +84,8 @@ function specificity(compiled: CompiledRoute): number {
 }
 
 function decode(segment: string): string | null {
+  // Most names carry no escapes, and decodeURIComponent (with its try) is the costliest step here.
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
