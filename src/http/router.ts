@@ -5,6 +5,9 @@ export type Match =
   | { kind: "method_not_allowed"; allow: readonly Method[] }
   | { kind: "not_found" };
 
+/** Paths the router remembers its answer for (about 100 bytes each). */
+const RECENT_LIMIT = 4096;
+
 interface CompiledRoute {
   route: RouteDefinition;
   /** One entry per path segment: a literal to compare, or the name of a parameter. */
@@ -20,6 +23,14 @@ interface CompiledRoute {
  */
 export class Router {
   private readonly byLength = new Map<number, CompiledRoute[]>();
+  /**
+   * Recent answers by method and path. Clients repeat the same few paths (one queue's publish
+   * URL), and a lookup costs a fraction of splitting, comparing and decoding again; a match is a
+   * pure function of the two, so the cache cannot answer differently than matching would.
+   * Cleared when full, so hostile paths cost a match each and never grow memory.
+   */
+  private readonly recent = new Map<string, Map<string, Match>>();
+  private recentSize = 0;
 
   constructor(routes: readonly RouteDefinition[]) {
     const seen = new Set<string>();
@@ -41,6 +52,23 @@ export class Router {
   }
 
   match(requestMethod: string, path: string): Match {
+    let byPath = this.recent.get(requestMethod);
+    const known = byPath?.get(path);
+    if (known) return known;
+    const match = this.matchPath(requestMethod, path);
+    if (match.kind === "route") Object.freeze(match.params);
+    if (this.recentSize >= RECENT_LIMIT) {
+      this.recent.clear();
+      this.recentSize = 0;
+      byPath = undefined;
+    }
+    if (!byPath) this.recent.set(requestMethod, (byPath = new Map()));
+    byPath.set(path, match);
+    this.recentSize += 1;
+    return match;
+  }
+
+  private matchPath(requestMethod: string, path: string): Match {
     if (path.length === 0 || path[0] !== "/") return { kind: "not_found" };
     // HEAD is GET without the body (Bun drops it), so probes may use either.
     const method = requestMethod === "HEAD" ? "GET" : requestMethod;
