@@ -62,7 +62,7 @@ export class Router {
       this.recentSize = 0;
       byPath = undefined;
     }
-    if (!byPath) this.recent.set(requestMethod, (byPath = new Map()));
+    if (!byPath) this.recent.set(requestMethod, (byPath = new Map<string, Match>()));
     byPath.set(path, match);
     this.recentSize += 1;
     return match;
