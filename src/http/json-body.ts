@@ -30,19 +30,23 @@ function nestingTooDeep(limit: number): BrokerError {
 /**
  * The deepest nesting of `[` and `{` outside strings, stopping as soon as it passes `limit`.
  * Every character it looks for is ASCII, and no UTF-16 code unit of another character is below
- * 0x80, so comparing code units is exact.
+ * 0x80, so comparing code units is exact. Strings are skipped with indexOf (native, and most of
+ * a message is string content): a quote preceded by an odd run of backslashes is escaped.
  */
 export function exceedsDepth(text: string, limit: number): boolean {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === BACKSLASH)
-        i++; // the escaped character, even a quote, cannot end the string
-      else if (code === QUOTE) inString = false;
-    } else if (code === QUOTE) {
-      inString = true;
+    if (code === QUOTE) {
+      for (;;) {
+        const end = text.indexOf('"', i + 1);
+        // An unterminated string nests nothing more; JSON.parse refuses the text.
+        if (end < 0) return false;
+        let backslash = end - 1;
+        while (text.charCodeAt(backslash) === BACKSLASH) backslash--;
+        i = end;
+        if ((end - 1 - backslash) % 2 === 0) break;
+      }
     } else if (code === OPEN_SQUARE || code === OPEN_CURLY) {
       if (++depth > limit) return true;
     } else if (code === CLOSE_SQUARE || code === CLOSE_CURLY) {
