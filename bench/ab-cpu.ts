@@ -4,7 +4,7 @@
 // receive+ack drain of what it published. Throughput here is noisy; the CPU µs per request of the
 // main thread ("bun") is the figure to compare.
 // Usage: bun bench/ab-cpu.ts <checkout A> <checkout B> [--rounds N] [--seconds S] [--auth]
-// With --auth both run with MILLRACE_AUTH=api-key and one key allowing publish and consume on '*'.
+// With --auth both run with MILLRACE_AUTH=api-key and one key with every scope on '*'.
 import type { Subprocess } from "bun";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +35,7 @@ interface Server {
 
 async function createKey(root: string): Promise<{ token: string; line: string }> {
   const child = Bun.spawn(
-    [process.execPath, "src/main.ts", "keys", "create", "--scopes", "publish,consume", "--queues", "*"],
+    [process.execPath, "src/main.ts", "keys", "create", "--scopes", "publish,consume,admin", "--queues", "*"],
     {
       cwd: root,
       stdout: "pipe",
@@ -61,7 +61,8 @@ async function start(label: string, root: string): Promise<Server> {
   if (AUTH) {
     const key = await createKey(root);
     token = key.token;
-    const file = join(dir, "keys");
+    // Not in the data directory: the keys file's watcher would wake on every write of the database.
+    const file = join(mkdtempSync(join(tmpdir(), "millrace-ab-keys-")), "keys");
     writeFileSync(file, `${key.line}\n`);
     env.MILLRACE_AUTH = "api-key";
     env.MILLRACE_API_KEYS_FILE = file;
@@ -76,7 +77,10 @@ async function start(label: string, root: string): Promise<Server> {
   await waitReady(`${base}/health/ready`, child);
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const put = await fetch(`${base}/v1/queues/bench`, { method: "PUT", body: "{}", headers });
-  if (!put.ok) throw new Error(`${label}: PUT queue answered ${put.status}`);
+  if (!put.ok) {
+    child.kill();
+    throw new Error(`${label}: PUT queue answered ${put.status}`);
+  }
   return { label, pid: child.pid, base, token, child, dir };
 }
 
