@@ -5,11 +5,13 @@ const queue = process.env.QUEUE ?? "bench";
 const consumers = Number(process.env.CONSUMERS ?? 8);
 const batch = Number(process.env.BATCH ?? 100);
 const durationMs = Number(process.env.DURATION_S ?? 10) * 1000;
+/** An API key, for a server with MILLRACE_AUTH=api-key. */
+const token = process.env.TOKEN ?? null;
 
 async function post<T>(path: string, body: unknown): Promise<T> {
   const response = await fetch(`${url}/v1/queues/${queue}/${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);

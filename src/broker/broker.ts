@@ -6,7 +6,7 @@ import type { LeaseOutcome, LeasedMessage, MessageRecord, PublishResult, QueueSt
 import { assertName } from "../domain/names.ts";
 import type { BrowsePage, BrowsePosition, BrowseState } from "../domain/browse.ts";
 import type { QueueSettingsPatch } from "../domain/queue-settings.ts";
-import { decodeReceipt } from "../domain/receipt.ts";
+import { isWellFormedReceipt } from "../domain/receipt.ts";
 import type {
   DeadLetterPage,
   FanOutResult,
@@ -443,7 +443,7 @@ async function perReceipt(
   receipts: string[],
   settle: (valid: string[]) => Promise<LeaseOutcome[]>,
 ): Promise<LeaseOutcome[]> {
-  const wellFormed = receipts.map((receipt) => decodeReceipt(receipt) !== null);
+  const wellFormed = receipts.map(isWellFormedReceipt);
   const valid = receipts.filter((_, index) => wellFormed[index]);
   const settled = valid.length === 0 ? [] : await settle(valid);
   let next = 0;

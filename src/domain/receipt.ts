@@ -9,10 +9,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
  * us change it (r1 receipts had no token and are refused as malformed).
  */
 const PREFIX = "r2";
-const PART = /^[0-9a-z]{1,13}$/;
 export const LEASE_TOKEN_BYTES = 16;
-/** base64url of 16 bytes, unpadded: 22 characters, the last of which carries only 4 bits. */
-const TOKEN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
+// The token is base64url of 16 bytes, unpadded: 22 characters, the last of which carries only 4 bits.
 
 export interface ReceiptParts {
   seq: number;
@@ -37,16 +35,27 @@ export function encodeReceipt(seq: number, generation: number, token: Uint8Array
   return `${PREFIX}.${seq.toString(36)}.${generation.toString(36)}.${Buffer.from(token).toString("base64url")}`;
 }
 
+/** The three fields of a receipt, split and checked by shape in one pass. */
+const RECEIPT = /^r2\.([0-9a-z]{1,13})\.([0-9a-z]{1,13})\.([A-Za-z0-9_-]{21}[AQgw])$/;
+
+function numbersOf(match: RegExpExecArray): { seq: number; generation: number } | null {
+  const seq = parseInt(match[1]!, 36);
+  const generation = parseInt(match[2]!, 36);
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(generation) || seq < 1 || generation < 1) return null;
+  return { seq, generation };
+}
+
 /** Returns null for anything that is not a receipt this broker could have issued. */
 export function decodeReceipt(receipt: string): ReceiptParts | null {
-  const parts = receipt.split(".");
-  if (parts.length !== 4 || parts[0] !== PREFIX) return null;
-  const [, seqText = "", generationText = "", tokenText = ""] = parts;
-  if (!PART.test(seqText) || !PART.test(generationText) || !TOKEN.test(tokenText)) return null;
-  const seq = parseInt(seqText, 36);
-  const generation = parseInt(generationText, 36);
-  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(generation) || seq < 1 || generation < 1) return null;
-  return { seq, generation, token: Buffer.from(tokenText, "base64url") };
+  const match = RECEIPT.exec(receipt);
+  const numbers = match ? numbersOf(match) : null;
+  return numbers && { ...numbers, token: Buffer.from(match![3]!, "base64url") };
+}
+
+/** True when decodeReceipt would decode it; without decoding the token (the HTTP thread only sorts receipts). */
+export function isWellFormedReceipt(receipt: string): boolean {
+  const match = RECEIPT.exec(receipt);
+  return match !== null && numbersOf(match) !== null;
 }
 
 /**

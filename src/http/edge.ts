@@ -195,7 +195,8 @@ export class Edge {
     try {
       const inputs = await this.inputs.get(route)!.read(request, params);
       if (inputs instanceof Response) return [inputs, principal, rate];
-      const response = await route.handle({ ...inputs, request, server, principal });
+      const { params: validParams, query, body } = inputs;
+      const response = await route.handle({ params: validParams, query, body, request, server, principal });
       return [response, principal, rate];
     } catch (error) {
       // Keep the principal and the rate headers on refusals from the handler too.

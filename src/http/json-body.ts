@@ -10,8 +10,6 @@ const CLOSE_SQUARE = 0x5d;
 const OPEN_CURLY = 0x7b;
 const CLOSE_CURLY = 0x7d;
 
-const decoder = new TextDecoder();
-
 export function malformedJson(): BrokerError {
   return new BrokerError(
     "malformed_json",
@@ -31,23 +29,27 @@ function nestingTooDeep(limit: number): BrokerError {
 
 /**
  * The deepest nesting of `[` and `{` outside strings, stopping as soon as it passes `limit`.
- * Works on the UTF-8 bytes: every byte it looks for is ASCII, and no byte of a multi-byte
- * character is below 0x80, so characters never need decoding here.
+ * Every character it looks for is ASCII, and no UTF-16 code unit of another character is below
+ * 0x80, so comparing code units is exact. Strings are skipped with indexOf (native, and most of
+ * a message is string content): a quote preceded by an odd run of backslashes is escaped.
  */
-export function exceedsDepth(bytes: Uint8Array, limit: number): boolean {
+export function exceedsDepth(text: string, limit: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i]!;
-    if (inString) {
-      if (byte === BACKSLASH)
-        i++; // the escaped byte, even a quote, cannot end the string
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
-    } else if (byte === OPEN_SQUARE || byte === OPEN_CURLY) {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
+      for (;;) {
+        const end = text.indexOf('"', i + 1);
+        // An unterminated string nests nothing more; JSON.parse refuses the text.
+        if (end < 0) return false;
+        let backslash = end - 1;
+        while (text.charCodeAt(backslash) === BACKSLASH) backslash--;
+        i = end;
+        if ((end - 1 - backslash) % 2 === 0) break;
+      }
+    } else if (code === OPEN_SQUARE || code === OPEN_CURLY) {
       if (++depth > limit) return true;
-    } else if (byte === CLOSE_SQUARE || byte === CLOSE_CURLY) {
+    } else if (code === CLOSE_SQUARE || code === CLOSE_CURLY) {
       depth--;
     }
   }
@@ -81,11 +83,10 @@ function numberOutOfRange(): BrokerError {
  * overflow the stack (a 500); the linear pre-scan refuses them first with a 400 naming the limit.
  * An empty body is `undefined` (routes whose body is optional accept that).
  */
-export function parseJsonBody(bytes: Uint8Array, maxDepth = MAX_JSON_DEPTH): unknown {
-  if (bytes.byteLength === 0) return undefined;
+export function parseJsonBody(text: string, maxDepth = MAX_JSON_DEPTH): unknown {
+  if (text.length === 0) return undefined;
   // A body shorter than the limit cannot nest deeper than it: skip the scan for small requests.
-  if (bytes.byteLength > maxDepth && exceedsDepth(bytes, maxDepth)) throw nestingTooDeep(maxDepth);
-  const text = decoder.decode(bytes);
+  if (text.length > maxDepth && exceedsDepth(text, maxDepth)) throw nestingTooDeep(maxDepth);
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;

@@ -5,6 +5,14 @@ export type Match =
   | { kind: "method_not_allowed"; allow: readonly Method[] }
   | { kind: "not_found" };
 
+/** Paths the router remembers its answer for. */
+const RECENT_LIMIT = 4096;
+/**
+ * Longer paths are matched every time, never remembered: names are at most 128 characters (two in
+ * a subscription path), so real API paths fit, and hostile long paths cannot fill the cache.
+ */
+const RECENT_PATH_MAX = 320;
+
 interface CompiledRoute {
   route: RouteDefinition;
   /** One entry per path segment: a literal to compare, or the name of a parameter. */
@@ -20,6 +28,14 @@ interface CompiledRoute {
  */
 export class Router {
   private readonly byLength = new Map<number, CompiledRoute[]>();
+  /**
+   * Recent answers by method and path. Clients repeat the same few paths (one queue's publish
+   * URL), and a lookup costs a fraction of splitting, comparing and decoding again; a match is a
+   * pure function of the two, so the cache cannot answer differently than matching would.
+   * Cleared when full, so hostile paths cost a match each and never grow memory.
+   */
+  private readonly recent = new Map<string, Map<string, Match>>();
+  private recentSize = 0;
 
   constructor(routes: readonly RouteDefinition[]) {
     const seen = new Set<string>();
@@ -41,11 +57,30 @@ export class Router {
   }
 
   match(requestMethod: string, path: string): Match {
+    let byPath = this.recent.get(requestMethod);
+    const known = byPath?.get(path);
+    if (known) return known;
+    const match = this.matchPath(requestMethod, path);
+    if (path.length > RECENT_PATH_MAX) return match;
+    if (match.kind === "route") Object.freeze(match.params);
+    if (this.recentSize >= RECENT_LIMIT) {
+      this.recent.clear();
+      this.recentSize = 0;
+      byPath = undefined;
+    }
+    if (!byPath) this.recent.set(requestMethod, (byPath = new Map<string, Match>()));
+    byPath.set(path, match);
+    this.recentSize += 1;
+    return match;
+  }
+
+  private matchPath(requestMethod: string, path: string): Match {
     if (path.length === 0 || path[0] !== "/") return { kind: "not_found" };
     // HEAD is GET without the body (Bun drops it), so probes may use either.
     const method = requestMethod === "HEAD" ? "GET" : requestMethod;
-    const parts = path.split("/").slice(1);
-    const candidates = this.byLength.get(parts.length);
+    // The leading "/" makes parts[0] empty; segments start at index 1.
+    const parts = path.split("/");
+    const candidates = this.byLength.get(parts.length - 1);
     if (!candidates) return { kind: "not_found" };
     const allow: Method[] = [];
     for (const candidate of candidates) {
@@ -60,8 +95,8 @@ export class Router {
 
 function matchSegments(candidate: CompiledRoute, parts: string[]): Record<string, string> | null {
   const params: Record<string, string> = {};
-  for (let i = 0; i < parts.length; i++) {
-    const segment = candidate.segments[i]!;
+  for (let i = 1; i < parts.length; i++) {
+    const segment = candidate.segments[i - 1]!;
     const part = parts[i]!;
     if ("literal" in segment) {
       if (segment.literal !== part) return null;
@@ -83,6 +118,8 @@ function specificity(compiled: CompiledRoute): number {
 }
 
 function decode(segment: string): string | null {
+  // Most names carry no escapes, and decodeURIComponent (with its try) is the costliest step here.
+  if (!segment.includes("%")) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

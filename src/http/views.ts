@@ -72,17 +72,34 @@ export function deliveryAttemptView(attempt: AttemptRecord) {
 /**
  * The receive response as JSON text. Bodies and headers are stored as JSON text already, so they
  * are spliced in as they are instead of being parsed and serialised again for every delivery.
+ * The messages of one receive share their lease expiry, and those published together their
+ * enqueue time, so each distinct time is formatted once.
  */
 export function leasedMessagesJson(messages: LeasedMessage[]): string {
+  const enqueuedIso = lastIso();
+  const leaseIso = lastIso();
   const items = messages.map(
     (m) =>
       `{"id":${JSON.stringify(m.id)},"receipt":${JSON.stringify(m.receipt)},` +
       (m.bodyIsBinary ? `"bodyBase64":${JSON.stringify(m.body)}` : `"body":${m.body}`) +
       `,"headers":${m.headers ?? "{}"},"priority":${m.priority},"groupId":${JSON.stringify(m.groupId)}` +
-      `,"attempts":${m.attempts},"enqueuedAt":"${new Date(m.enqueuedAt).toISOString()}"` +
-      `,"leaseExpiresAt":"${new Date(m.leaseExpiresAt).toISOString()}","lastError":${JSON.stringify(m.lastError)}}`,
+      `,"attempts":${m.attempts},"enqueuedAt":"${enqueuedIso(m.enqueuedAt)}"` +
+      `,"leaseExpiresAt":"${leaseIso(m.leaseExpiresAt)}","lastError":${JSON.stringify(m.lastError)}}`,
   );
   return `{"messages":[${items.join(",")}]}`;
+}
+
+/** toISOString that remembers the last time it formatted. */
+function lastIso(): (ms: number) => string {
+  let lastMs = NaN;
+  let lastText = "";
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastText = new Date(ms).toISOString();
+    }
+    return lastText;
+  };
 }
 
 export function messageRecordView(message: MessageRecord) {

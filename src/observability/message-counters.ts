@@ -1,8 +1,8 @@
-import type { Counter } from "prom-client";
 import type { BrokerObserver } from "../broker/observer.ts";
 import { MESSAGE_EVENTS, type MessageEvent, type Metrics } from "./metrics.ts";
+import type { CounterChild } from "./request-metrics.ts";
 
-type Child = ReturnType<Counter<"queue">["labels"]>;
+type Child = CounterChild;
 
 /**
  * The per-queue message counters, fed by the broker on the request path. Children are cached

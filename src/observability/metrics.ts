@@ -6,6 +6,7 @@ import collectDefaultMetrics from "prom-client/lib/defaultMetrics";
 import Gauge from "prom-client/lib/gauge";
 import Histogram from "prom-client/lib/histogram";
 import Registry from "prom-client/lib/registry";
+import { RequestCounter, RequestHistogram } from "./request-metrics.ts";
 
 /** The per-queue message counters, one per broker event (DESIGN §6). */
 export const MESSAGE_EVENTS = ["published", "delivered", "acked", "nacked", "dead_lettered", "expired"] as const;
@@ -33,14 +34,14 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
   const messages = Object.fromEntries(
     MESSAGE_EVENTS.map((event) => [
       event,
-      new Counter({
+      new RequestCounter({
         name: `millrace_messages_${event}_total`,
         help: `Messages ${event.replace("_", "-")} per queue`,
         labelNames: ["queue"] as const,
         registers,
       }),
     ]),
-  ) as Record<MessageEvent, Counter<"queue">>;
+  ) as Record<MessageEvent, RequestCounter<"queue">>;
 
   const buildInfo = new Gauge({
     name: "millrace_build_info",
@@ -55,13 +56,13 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
 
   return {
     registry,
-    httpRequests: new Counter({
+    httpRequests: new RequestCounter({
       name: "millrace_http_requests_total",
       help: "HTTP requests answered, by method, route template and status",
       labelNames: ["method", "route", "status"] as const,
       registers,
     }),
-    httpDuration: new Histogram({
+    httpDuration: new RequestHistogram({
       name: "millrace_http_request_duration_seconds",
       help: "Time from receiving a request's headers to answering it (long-polls included)",
       labelNames: ["method", "route"] as const,
@@ -147,7 +148,7 @@ export function createMetrics(build: BuildInfo, options: { processMetrics?: bool
       labelNames: ["queue"] as const,
       registers,
     }),
-    dbQueryDuration: new Histogram({
+    dbQueryDuration: new RequestHistogram({
       name: "millrace_db_query_duration_seconds",
       help: "Store operation latency as the broker sees it (group-commit wait included), by operation",
       labelNames: ["operation"] as const,

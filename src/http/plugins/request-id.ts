@@ -10,6 +10,9 @@ export function requestIdOf(headers: Headers): string {
 /** Total bytes of header names and values, the measure MILLRACE_MAX_HEADER_BYTES limits. */
 export function headerBytes(headers: Headers): number {
   let total = 0;
-  for (const [name, value] of headers) total += name.length + value.length + 4;
+  // forEach, not for-of: the iterator allocates an entry array per header (about half the cost).
+  headers.forEach((value, name) => {
+    total += name.length + value.length + 4;
+  });
   return total;
 }

@@ -54,11 +54,13 @@ export function messageRoutes(broker: Broker) {
         201: { description: "published and durable", schema: PublishResponse },
       },
       handle: async ({ params, body, request }) => {
-        const { messages, ...single } = body;
-        if (messages !== undefined && Object.keys(single).length > 0) {
+        const { messages } = body;
+        // One key besides `messages` makes it ambiguous (counted without copying the body).
+        if (messages !== undefined && Object.keys(body).length > 1) {
           throw invalidField("messages", "send either one message or {messages:[...]}, not both");
         }
-        const inputs = messages ?? [single];
+        // Without `messages` the body is the single message itself (the schema allows no other keys).
+        const inputs = messages ?? [body];
         const results = await broker.publish(
           params.queue,
           broker.tracesMessages ? inputs : withCallerContext(inputs, request.headers),

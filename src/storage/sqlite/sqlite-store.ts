@@ -2,7 +2,7 @@ import { BrokerError } from "../../domain/errors.ts";
 import { LocalNotifier } from "../local-notifier.ts";
 import type { Store, WriteHealth } from "../store.ts";
 import { AGGREGATES, type Aggregate } from "./engine.ts";
-import type { FromWriter, Operation, ToWriter } from "./protocol.ts";
+import { encodeBatch, type FromWriter, type Operation, type ToWriter } from "./protocol.ts";
 
 // scripts/build-binary defines this: inside a `bun build --compile` binary the writer is an extra
 // entrypoint stored under its path relative to src/, not next to this (bundled) module.
@@ -107,11 +107,21 @@ export class SqliteStore implements Store {
   }
 
   private aggregateProxy(aggregate: Aggregate): object {
+    // One function per method, made on first use: a call costs a map lookup, not a new closure and name.
+    const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
     return new Proxy(
       {},
       {
-        get: (_target, method) =>
-          typeof method === "string" ? (...args: unknown[]) => this.call(`${aggregate}.${method}`, args) : undefined,
+        get: (_target, method) => {
+          if (typeof method !== "string") return undefined;
+          let fn = methods.get(method);
+          if (!fn) {
+            const op = `${aggregate}.${method}`;
+            fn = (...args: unknown[]) => this.call(op, args);
+            methods.set(method, fn);
+          }
+          return fn;
+        },
       },
     );
   }
@@ -136,7 +146,7 @@ export class SqliteStore implements Store {
     const batch = this.waiting;
     this.waiting = [];
     this.inFlight.push(batch);
-    this.post({ type: "batch", ops: batch.map((pending) => pending.operation) });
+    this.worker.postMessage(encodeBatch(batch.map((pending) => pending.operation)));
   }
 
   private onWriterMessage(message: FromWriter): void {

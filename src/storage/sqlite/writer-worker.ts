@@ -10,7 +10,7 @@ import { openSqliteDatabase } from "./context.ts";
 import { diskFullError, hasHeadroom, isDiskFullError } from "./disk-full.ts";
 import { SqliteEngine, type Aggregate } from "./engine.ts";
 import { migrateSqlite } from "./migrate.ts";
-import type { FromWriter, Operation, OperationResult, ToWriter } from "./protocol.ts";
+import { decodeBatch, type FromWriter, type Operation, type OperationResult, type ToWriter } from "./protocol.ts";
 
 declare const self: Worker;
 
@@ -166,7 +166,21 @@ function rollbackQuietly(connection: Database): void {
   }
 }
 
+function onBatch(ops: Operation[]): void {
+  pending.push(ops);
+  // setImmediate runs after the messages already queued, so every batch that arrived
+  // during the last commit joins this one.
+  if (!commitScheduled) {
+    commitScheduled = true;
+    setImmediate(commitPending);
+  }
+}
+
 self.onmessage = (event: MessageEvent<string>) => {
+  if (!event.data.startsWith("{")) {
+    onBatch(decodeBatch(event.data));
+    return;
+  }
   const message = JSON.parse(event.data) as ToWriter;
   switch (message.type) {
     case "open":
@@ -178,15 +192,6 @@ self.onmessage = (event: MessageEvent<string>) => {
         reply({ type: "opened", migrationsApplied });
       } catch (error) {
         reply({ type: "fatal", message: error instanceof Error ? error.message : String(error) });
-      }
-      return;
-    case "batch":
-      pending.push(message.ops);
-      // setImmediate runs after the messages already queued, so every batch that arrived
-      // during the last commit joins this one.
-      if (!commitScheduled) {
-        commitScheduled = true;
-        setImmediate(commitPending);
       }
       return;
     case "close":
