@@ -7,9 +7,6 @@ import { join } from "node:path";
 import { createTestDatabase } from "../../test/helpers/test-store.ts";
 import { ROOT, waitReady } from "./measure.ts";
 
-export const REFERENCE_PORT = 7490;
-export const MILLRACE_PORT = 7491;
-
 export interface Running {
   pid: number;
   base: string;
@@ -24,7 +21,9 @@ async function stopChild(child: Subprocess, cleanup?: () => void): Promise<void>
 }
 
 /** One of the reference servers in bench/: reference-server.ts (Elysia), bare-server.ts, durable-limit/server.ts. */
-export async function startReference(script: string, port = REFERENCE_PORT): Promise<Running> {
+// Every server gets a free port: two benches at once on fixed ports would each wait for "ready"
+// on the other's server and measure it.
+export async function startReference(script: string, port = freePort()): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), "millrace-bench-ref-"));
   const child = Bun.spawn([process.execPath, join("bench", script)], {
     cwd: ROOT,
@@ -53,9 +52,10 @@ export interface MillraceOptions {
 export async function startMillrace(options: MillraceOptions = {}): Promise<Running> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "millrace-bench-"));
   const command = options.binary ? [options.binary, "serve"] : [process.execPath, "src/main.ts", "serve"];
+  const port = freePort();
   const env: Record<string, string | undefined> = {
     ...process.env,
-    MILLRACE_LISTEN: `127.0.0.1:${MILLRACE_PORT}`,
+    MILLRACE_LISTEN: `127.0.0.1:${port}`,
     MILLRACE_DATA_DIR: dataDir,
     MILLRACE_LOG_LEVEL: "warn",
   };
@@ -63,7 +63,7 @@ export async function startMillrace(options: MillraceOptions = {}): Promise<Runn
   else delete env.MILLRACE_DATABASE_URL;
   // Its "ready" line would land on the bench's stdout, whose last line must be the summary.
   const child = Bun.spawn(command, { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
-  const base = `http://127.0.0.1:${MILLRACE_PORT}`;
+  const base = `http://127.0.0.1:${port}`;
   const startupMs = await waitReady(`${base}/health/ready`, child);
   const keep = options.dataDir !== undefined;
   return {

@@ -3,7 +3,7 @@
 // round measures all of them back to back, so a ratio compares runs seconds apart: the load
 // from other work on this machine changes within a minute.
 import { log, medianCpu, spread, wrk, type Spread, type WrkResult } from "../lib/measure.ts";
-import { freePort, REFERENCE_PORT, startReference, type Running } from "../lib/servers.ts";
+import { startReference, type Running } from "../lib/servers.ts";
 
 export interface Ceiling {
   perSecond: Spread;
@@ -20,9 +20,9 @@ export type ReferenceName = keyof typeof SERVERS;
 
 export async function startReferences(): Promise<Record<ReferenceName, Running>> {
   const servers = {
-    loadGenerator: await startReference(SERVERS.loadGenerator, freePort()),
-    elysia: await startReference(SERVERS.elysia, REFERENCE_PORT),
-    durableLimit: await startReference(SERVERS.durableLimit, freePort()),
+    loadGenerator: await startReference(SERVERS.loadGenerator),
+    elysia: await startReference(SERVERS.elysia),
+    durableLimit: await startReference(SERVERS.durableLimit),
   };
   log("references: wrk's own ceiling (static route), Elysia bare POST, durable limit; warming up");
   for (const server of Object.values(servers))
