@@ -147,4 +147,4 @@ test("stats equal a count by scan after every kind of transition", async () => {
 
   await store.messages.publish(q, [message("new"), message("new-delayed", { availableAt: now + 1000 })], now);
   await expectCountsMatch(q, now, "publish after recreate");
-});
+}, 60_000); // about 150 round trips: on PostgreSQL, more than the default 5 s on a loaded machine
