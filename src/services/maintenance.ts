@@ -13,7 +13,8 @@ const RETENTION_INTERVAL_MS = 60_000;
 
 /**
  * Returns expired leases to their queues (or the dead letters) even when nobody is receiving,
- * so stats and alerts see them.
+ * so stats and alerts see them; then folds the queue count changes the store appended (PostgreSQL)
+ * into its counts, so stats read about one interval's worth of them, not the day's.
  */
 export function leaseSweeper(store: Store, logger: Logger, clock: () => number = () => store.now()): Service {
   const leadership = leadershipLog(logger);
@@ -26,6 +27,7 @@ export function leaseSweeper(store: Store, logger: Logger, clock: () => number =
       if (!leads) return;
       const released = await store.maintenance.releaseExpiredLeases(clock(), BATCH_LIMIT);
       if (released > 0) logger.debug("released expired leases", { count: released });
+      await store.maintenance.foldQueueCounts();
     },
     logger,
   );

@@ -170,6 +170,11 @@ export interface MaintenanceStore {
   /** Removes dead letters past their queue's retention; returns how many. */
   deleteExpiredDeadLetters(now: number, limit: number): Promise<number>;
   deleteExpiredDedupKeys(now: number, limit: number): Promise<number>;
+  /**
+   * Moves the per-statement count changes drivers append as messages move into the queue's
+   * counts, so stats read few rows; returns how many changes moved (0 where none are kept).
+   */
+  foldQueueCounts(): Promise<number>;
 }
 
 /**

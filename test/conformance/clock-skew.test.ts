@@ -96,6 +96,7 @@ async function oneSweeperPass(store: Store): Promise<number> {
       takeTransitionCounts: () => maintenance.takeTransitionCounts(),
       deleteExpiredDeadLetters: (now, limit) => maintenance.deleteExpiredDeadLetters(now, limit),
       deleteExpiredDedupKeys: (now, limit) => maintenance.deleteExpiredDedupKeys(now, limit),
+      foldQueueCounts: () => maintenance.foldQueueCounts(),
       releaseExpiredLeases: async (now, limit) => {
         const count = await maintenance.releaseExpiredLeases(now, limit);
         done(count);

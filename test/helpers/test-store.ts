@@ -1,9 +1,10 @@
 import { SQL } from "bun";
+import { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { NewMessage } from "../../src/domain/message.ts";
+import type { NewMessage, QueueStats } from "../../src/domain/message.ts";
 import { openStore } from "../../src/storage/open-store.ts";
 import type { Store } from "../../src/storage/store.ts";
 
@@ -20,6 +21,8 @@ export async function openTestStore(): Promise<{
   cleanup: () => Promise<void>;
   /** Only drivers whose database several instances share (see test/helpers/concurrency.ts). */
   openSecondHandle?: () => Promise<Store>;
+  /** The queue's stats counted the slow way, by a scan of its messages (what stats() must equal). */
+  countByScan: (queue: string, now: number) => Promise<QueueStats>;
 }> {
   const driver = process.env.MILLRACE_TEST_STORE ?? "sqlite";
   if (driver === "postgres") return openPostgresTestStore();
@@ -27,10 +30,18 @@ export async function openTestStore(): Promise<{
     throw new Error(`MILLRACE_TEST_STORE=${driver} is not a driver this build has; use sqlite or postgres`);
   }
   const dir = mkdtempSync(join(tmpdir(), "millrace-store-"));
-  const { store } = await openStore({ databaseUrl: null, sqlitePath: join(dir, "millrace.db") });
+  const path = join(dir, "millrace.db");
+  const { store } = await openStore({ databaseUrl: null, sqlitePath: path });
+  // A reader of its own: WAL lets it see what the writer thread committed.
+  const reader = new Database(path, { readonly: true });
   return {
     store,
+    countByScan: async (queue, now) =>
+      Promise.resolve(
+        toScanStats(reader.query<ScanRow, [number, string]>(countByScanSql("?1", "?2")).get(now, queue), now),
+      ),
     cleanup: async () => {
+      reader.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -63,14 +74,21 @@ async function openPostgresTestStore(): Promise<{
   store: Store;
   cleanup: () => Promise<void>;
   openSecondHandle: () => Promise<Store>;
+  countByScan: (queue: string, now: number) => Promise<QueueStats>;
 }> {
   const database = await createTestDatabase();
   const { store } = await openStore({ databaseUrl: database.url, sqlitePath: "" });
+  const reader = new SQL({ url: database.url, max: 1 });
   return {
     store,
+    countByScan: async (queue, now) => {
+      const rows = await reader.unsafe<ScanRow[]>(countByScanSql("$1", "$2"), [now, queue]);
+      return toScanStats(rows[0] ?? null, now);
+    },
     // Another instance on the same database: its own pool, LISTEN connection, clock and leadership.
     openSecondHandle: async () => (await openStore({ databaseUrl: database.url, sqlitePath: "" })).store,
     cleanup: async () => {
+      await reader.close();
       await store.close();
       await database.drop();
     },
@@ -113,4 +131,40 @@ export async function expectBrokerError(
   if (actual !== code)
     throw new Error(`expected error code ${code}, got ${String(actual)}: ${(caught as Error).message}`);
   return { code: actual, status: status ?? 0 };
+}
+
+/**
+ * Stats by a scan of every message of the queue, in SQL both drivers read; the arguments are the
+ * driver's placeholders for now and the queue.
+ */
+function countByScanSql(now: "?1" | "$1", queue: "?2" | "$2"): string {
+  return `SELECT
+  COUNT(CASE WHEN state = 0 AND available_at <= ${now} THEN 1 END) AS ready,
+  COUNT(CASE WHEN state = 0 AND available_at > ${now} THEN 1 END) AS delayed,
+  COUNT(CASE WHEN state = 1 THEN 1 END) AS leased,
+  COUNT(CASE WHEN state = 2 THEN 1 END) AS dead,
+  COUNT(CASE WHEN state = 3 THEN 1 END) AS grouped,
+  MIN(CASE WHEN state = 0 AND available_at <= ${now} THEN available_at END) AS oldest
+  FROM messages WHERE queue = ${queue}`;
+}
+
+interface ScanRow {
+  ready: number | string;
+  delayed: number | string;
+  leased: number | string;
+  dead: number | string;
+  grouped: number | string;
+  oldest: number | string | null;
+}
+
+/** PostgreSQL answers COUNT and bigint columns as strings. */
+function toScanStats(row: ScanRow | null, now: number): QueueStats {
+  return {
+    ready: Number(row?.ready ?? 0),
+    delayed: Number(row?.delayed ?? 0),
+    leased: Number(row?.leased ?? 0),
+    dead: Number(row?.dead ?? 0),
+    grouped: Number(row?.grouped ?? 0),
+    oldestReadyAgeSeconds: row?.oldest == null ? 0 : Math.max(0, (now - Number(row.oldest)) / 1000),
+  };
 }

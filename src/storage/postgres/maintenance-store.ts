@@ -1,5 +1,5 @@
 import type { MaintenanceStore, TransitionCount } from "../store.ts";
-import { affected, type PgDatabase, type TransitionCounter } from "./db.ts";
+import { affected, num, type PgDatabase, type TransitionCounter } from "./db.ts";
 import { releaseExpiredIfDue } from "./lifecycle.ts";
 import { toQueueRecord } from "./rows.ts";
 
@@ -33,6 +33,21 @@ export class PgMaintenanceStore implements MaintenanceStore {
       removed += deleted;
     }
     return removed;
+  }
+
+  async foldQueueCounts(): Promise<number> {
+    // One statement, so one transaction: a stats read sees the deltas either still in
+    // queue_count_deltas or already in queue_counts, never both or neither. Deltas of
+    // transactions still running are not visible to the DELETE and wait for the next fold.
+    const [row] = (await this.db.sql`
+      WITH moved AS (DELETE FROM queue_count_deltas RETURNING queue, state, delta),
+      folded AS (
+        INSERT INTO queue_counts (queue, state, n)
+        SELECT queue, state, sum(delta) FROM moved GROUP BY queue, state
+        ON CONFLICT (queue, state) DO UPDATE SET n = queue_counts.n + excluded.n
+      )
+      SELECT count(*) AS moved FROM moved`) as Array<{ moved: unknown }>;
+    return num(row?.moved ?? 0);
   }
 
   async deleteExpiredDedupKeys(now: number, limit: number): Promise<number> {

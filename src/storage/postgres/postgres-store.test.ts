@@ -5,6 +5,7 @@ import { createTestDatabase, expectBrokerError, message, uniqueName } from "../.
 import { tcpBlackhole } from "../../../test/helpers/tcp-blackhole.ts";
 import { POSTGRES_MIGRATION_JOURNAL_TAGS, POSTGRES_MIGRATIONS } from "./migrations/index.ts";
 import { PostgresStore, type PostgresStoreOptions } from "./postgres-store.ts";
+import { QUEUE_STATS_SQL } from "./queue-store.ts";
 
 // What only the PostgreSQL driver has: several instances on one database (wake-ups, leadership,
 // the database's clock), migrations under a lock, and failing fast when the database goes away.
@@ -263,4 +264,36 @@ describe("when the database goes away", () => {
       await scratch.drop();
     }
   });
+});
+
+test("stats read the ready/delayed split through the claim index, never a scan of messages", async () => {
+  const store = await open();
+  await store.queues.put("plan", {}, 0);
+  const plan = ((await admin.unsafe(`EXPLAIN ${QUEUE_STATS_SQL}`, [0, "plan"])) as Array<{ "QUERY PLAN": string }>)
+    .map((row) => row["QUERY PLAN"])
+    .join("\n");
+  // The first priority, the next lower one, the delayed range and the first available_at: every
+  // read of messages goes through messages_claim (EXPLAIN does not always print the recursive step's).
+  const onMessages = plan.split("\n").filter((line) => / on messages /.test(line));
+  expect(onMessages.length).toBeGreaterThanOrEqual(3);
+  for (const line of onMessages) expect(line).toContain("Index Only Scan using messages_claim on messages");
+});
+
+test("folding count changes, from two instances at once, leaves stats as they were", async () => {
+  const first = await open();
+  const second = await open();
+  const q = uniqueName("fold");
+  await first.queues.put(q, {}, 0);
+  await first.messages.publish(q, [message(1), message(2), message(3, { availableAt: 60_000 })], 0);
+  await second.messages.lease(q, 1, 30_000, 0);
+  const before = await first.queues.stats(q, 1000);
+  expect(before).toMatchObject({ ready: 1, delayed: 1, leased: 1 });
+  await Promise.all([first.maintenance.foldQueueCounts(), second.maintenance.foldQueueCounts()]);
+  const [left] = (await admin`SELECT count(*)::int AS n FROM queue_count_deltas WHERE queue = ${q}`) as Array<{
+    n: number;
+  }>;
+  expect(left!.n).toBe(0);
+  expect(await second.queues.stats(q, 1000)).toEqual(before);
+  await second.messages.publish(q, [message(4)], 0);
+  expect(await first.queues.stats(q, 1000)).toEqual({ ...before, ready: 2 });
 });

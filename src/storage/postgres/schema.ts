@@ -91,6 +91,36 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * How many messages each queue holds in each state, as of the last fold: stats add the deltas not
+ * yet folded (queue_count_deltas). Never updated by the transactions that move messages, so no
+ * counter row is hot across instances; only the leader's fold writes here.
+ */
+export const queueCounts = pgTable(
+  "queue_counts",
+  {
+    queue: text("queue").notNull(),
+    state: smallint("state").notNull(),
+    n: bigint("n", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.state] })],
+);
+
+/**
+ * Append-only changes to queue_counts, one row per (statement, queue, state) that moved messages,
+ * written by statement-level triggers on messages (migration 0005_queue_count_triggers) so every
+ * transition is counted without each code path doing it; the leader folds them into queue_counts.
+ */
+export const queueCountDeltas = pgTable(
+  "queue_count_deltas",
+  {
+    queue: text("queue").notNull(),
+    state: smallint("state").notNull(),
+    delta: bigint("delta", { mode: "number" }).notNull(),
+  },
+  (t) => [index("queue_count_deltas_queue").on(t.queue)],
+);
+
 export const dedupKeys = pgTable(
   "dedup_keys",
   {

@@ -59,6 +59,8 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
     const deleted = this.ctx.db.query("DELETE FROM queues WHERE name = ?").run(name).changes > 0;
     if (deleted) {
       this.ctx.db.query("DELETE FROM messages WHERE queue = ?").run(name);
+      // After the messages: their delete triggers have brought these rows to 0.
+      this.ctx.db.query("DELETE FROM queue_counts WHERE queue = ?").run(name);
       this.ctx.db.query("DELETE FROM dedup_keys WHERE queue = ?").run(name);
       // A subscription into a queue that no longer exists could only fail every fan-out.
       this.ctx.db.query("DELETE FROM subscriptions WHERE queue = ?").run(name);
@@ -81,39 +83,70 @@ export class SqliteQueueStore implements Synchronous<QueueStore> {
     // Leases that ran out count as what they now are, not as leased (an index range that is
     // usually empty).
     this.lifecycle.releaseExpired(name, now, EXPIRED_LEASES_PER_STATS);
-    const row = this.ctx.db
-      .query<StatsRow, [number, string]>(
-        `SELECT SUM(state = 0 AND available_at <= ?1) AS ready,
-                SUM(state = 0 AND available_at > ?1) AS delayed,
-                SUM(state = 1) AS leased,
-                SUM(state = 2) AS dead,
-                SUM(state = 3) AS grouped,
-                MIN(CASE WHEN state = 0 AND available_at <= ?1 THEN available_at END) AS oldest
-           FROM messages WHERE queue = ?2`,
-      )
-      .get(now, name);
+    const row = this.ctx.db.query<StatsRow & { name: string }, [number, string]>(QUEUE_STATS_SQL).get(now, name);
     return toStats(row, now);
   }
 
   statsAll(now: number): Array<{ queue: string; stats: QueueStats }> {
     this.lifecycle.releaseExpired(null, now, EXPIRED_LEASES_PER_STATS);
-    // One grouped pass over the claim index; queues without messages come from the LEFT JOIN.
     return this.ctx.db
-      .query<StatsRow & { name: string }, [number]>(
-        `SELECT q.name AS name,
-                SUM(m.state = 0 AND m.available_at <= ?1) AS ready,
-                SUM(m.state = 0 AND m.available_at > ?1) AS delayed,
-                SUM(m.state = 1) AS leased,
-                SUM(m.state = 2) AS dead,
-                SUM(m.state = 3) AS grouped,
-                MIN(CASE WHEN m.state = 0 AND m.available_at <= ?1 THEN m.available_at END) AS oldest
-           FROM queues q LEFT JOIN messages m ON m.queue = q.name
-          GROUP BY q.name ORDER BY q.name`,
-      )
+      .query<StatsRow & { name: string }, [number]>(ALL_QUEUE_STATS_SQL)
       .all(now)
       .map((row) => ({ queue: row.name, stats: toStats(row, now) }));
   }
 }
+
+/**
+ * Stats from queue_counts (kept by triggers) plus the one split no count can keep: ready messages
+ * (state 0) are ready or delayed by the clock. Both halves come from the claim index
+ * (queue, state, priority DESC, available_at, seq) without walking the ready rows: a loose index
+ * scan visits each distinct priority (MAX(priority) below the previous one, one seek), and per
+ * priority a range count of available_at > now (costs the delayed rows only) and MIN(available_at)
+ * (one seek; the oldest ready message of that priority when it is not in the future).
+ * query-plan.test.ts holds every step to a SEARCH on messages_claim. `?1` is now.
+ */
+function statsSql(queueFilter: string): string {
+  return `WITH RECURSIVE
+  levels(queue, priority) AS (
+    SELECT q.name, (SELECT MAX(m.priority) FROM messages m WHERE m.queue = q.name AND m.state = 0)
+      FROM queues q ${queueFilter}
+    UNION ALL
+    SELECT l.queue,
+           (SELECT MAX(m.priority) FROM messages m WHERE m.queue = l.queue AND m.state = 0 AND m.priority < l.priority)
+      FROM levels l WHERE l.priority IS NOT NULL
+  ),
+  per_level(queue, delayed, first_at) AS MATERIALIZED (
+    SELECT l.queue,
+           (SELECT COUNT(*) FROM messages m
+             WHERE m.queue = l.queue AND m.state = 0 AND m.priority = l.priority AND m.available_at > ?1),
+           (SELECT MIN(m.available_at) FROM messages m
+             WHERE m.queue = l.queue AND m.state = 0 AND m.priority = l.priority)
+      FROM levels l WHERE l.priority IS NOT NULL
+  ),
+  split(queue, delayed, oldest) AS (
+    SELECT queue, SUM(delayed), MIN(CASE WHEN first_at <= ?1 THEN first_at END) FROM per_level GROUP BY queue
+  )
+SELECT q.name AS name,
+       COALESCE(c0.n, 0) - COALESCE(s.delayed, 0) AS ready,
+       COALESCE(s.delayed, 0) AS delayed,
+       COALESCE(c1.n, 0) AS leased,
+       COALESCE(c2.n, 0) AS dead,
+       COALESCE(c3.n, 0) AS grouped,
+       s.oldest AS oldest
+  FROM queues q
+  LEFT JOIN split s ON s.queue = q.name
+  LEFT JOIN queue_counts c0 ON c0.queue = q.name AND c0.state = 0
+  LEFT JOIN queue_counts c1 ON c1.queue = q.name AND c1.state = 1
+  LEFT JOIN queue_counts c2 ON c2.queue = q.name AND c2.state = 2
+  LEFT JOIN queue_counts c3 ON c3.queue = q.name AND c3.state = 3
+  ${queueFilter}
+ ORDER BY q.name`;
+}
+
+/** One queue's stats; `?2` is its name. */
+export const QUEUE_STATS_SQL = statsSql("WHERE q.name = ?2");
+/** Every queue's stats, queues without messages included. */
+export const ALL_QUEUE_STATS_SQL = statsSql("");
 
 interface StatsRow {
   ready: number | null;

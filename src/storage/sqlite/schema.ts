@@ -68,6 +68,24 @@ export const messages = sqliteTable(
   ],
 );
 
+/**
+ * How many messages each queue holds in each state (see MessageState), so stats cost the same at
+ * 10M messages as at 10. Kept exact by row-level triggers on `messages` (migration
+ * 0005_queue_counts_triggers), not by the code paths that move messages: every transition
+ * (publish, lease, ack, nack, expiry, dead-lettering, redrive, group promotion, purge, retention,
+ * queue delete, release at shutdown) is an INSERT, DELETE or UPDATE of state/queue there, so no
+ * path can forget to count. A row reaches n = 0 rather than disappearing; deleting a queue drops its rows.
+ */
+export const queueCounts = sqliteTable(
+  "queue_counts",
+  {
+    queue: text("queue").notNull(),
+    state: integer("state").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.state] })],
+);
+
 export const dedupKeys = sqliteTable(
   "dedup_keys",
   {

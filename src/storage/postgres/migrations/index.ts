@@ -3,6 +3,8 @@ import init from "./0000_init.sql" with { type: "text" };
 import queueTableAutovacuum from "./0001_queue_table_autovacuum.sql" with { type: "text" };
 import webhookDeliveries from "./0002_webhook_deliveries.sql" with { type: "text" };
 import queuePaused from "./0003_queue_paused.sql" with { type: "text" };
+import queueCounts from "./0004_queue_counts.sql" with { type: "text" };
+import queueCountTriggers from "./0005_queue_count_triggers.sql" with { type: "text" };
 
 /**
  * Every PostgreSQL migration drizzle-kit generated, embedded in the binary as text. Add the import
@@ -13,6 +15,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = 
   { tag: "0001_queue_table_autovacuum", sql: queueTableAutovacuum },
   { tag: "0002_webhook_deliveries", sql: webhookDeliveries },
   { tag: "0003_queue_paused", sql: queuePaused },
+  { tag: "0004_queue_counts", sql: queueCounts },
+  { tag: "0005_queue_count_triggers", sql: queueCountTriggers },
 ];
 
 export const POSTGRES_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);
