@@ -2,7 +2,7 @@
 // msg/s, for single publish (wrk, 64 connections) and receive+ack (bench/receive-ack.ts, batches
 // of 100), plus the PostgreSQL backends' CPU per message. Each round starts every checkout in
 // turn (A B A B …) on a fresh database, so both see the same minutes of a shared machine.
-// Usage: bun bench/pg-ab.ts [--rounds N] [--seconds S] DIR_A [DIR_B …]
+// Usage: bun bench/pg-ab.ts [--rounds N] [--seconds S] [--receive-only] DIR_A [DIR_B …]
 //   each DIR is a Millrace checkout with node_modules (e.g. `git archive main | tar -x -C /tmp/a`).
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -19,6 +19,9 @@ const option = (name: string, fallback: number) => {
 };
 const ROUNDS = option("--rounds", 3);
 const SECONDS = option("--seconds", 5);
+// --receive-only: skip the single-publish measurement (the queue is still filled by batches).
+const receiveOnly = args.includes("--receive-only");
+if (receiveOnly) args.splice(args.indexOf("--receive-only"), 1);
 const dirs = args.map((dir) => resolve(dir));
 if (dirs.length === 0) throw new Error("usage: bun bench/pg-ab.ts [--rounds N] [--seconds S] DIR_A [DIR_B …]");
 
@@ -66,10 +69,14 @@ async function once(dir: string): Promise<{ single: Figures; receiveAck: Figures
       const response = await fetch(`${base}/v1/queues/${queue}`, { method: "PUT", body: "{}" });
       if (!response.ok) throw new Error(`PUT ${queue}: ${response.status}`);
     }
-    await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 2);
-    const pgBefore = postgresCpuSeconds();
-    const run = await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, child.pid);
-    const pgSingle = ((postgresCpuSeconds() - pgBefore) / run.requests) * 1e6;
+    let run = { perSecond: 0, requests: 1, cpuMicros: {} };
+    let pgSingle = 0;
+    if (!receiveOnly) {
+      await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 2);
+      const pgBefore = postgresCpuSeconds();
+      run = await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, child.pid);
+      pgSingle = ((postgresCpuSeconds() - pgBefore) / run.requests) * 1e6;
+    }
     await wrk(`${base}/v1/queues/batch/messages`, "publish-batch.lua", SECONDS);
     const before = threadCpuSeconds(child.pid);
     const pgBefore2 = postgresCpuSeconds();
