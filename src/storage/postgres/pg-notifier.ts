@@ -37,8 +37,11 @@ export class PgNotifier implements Notifier {
     this.local.notify(queue, count);
     // Notifications of one event-loop turn leave together, one per queue, in one statement: a
     // NOTIFY per publish would cost the pool a round trip per message.
+    // Scheduled by the first notify of the turn only. (Testing `size === 1` after the set
+    // scheduled one more flush, and with it one more pg_notify statement, for every further
+    // notify of the same queue: one round trip per single publish.)
+    if (this.outgoing.size === 0) setImmediate(() => this.flush());
     this.outgoing.set(queue, (this.outgoing.get(queue) ?? 0) + count);
-    if (this.outgoing.size === 1) setImmediate(() => this.flush());
   }
 
   private flush(): void {
