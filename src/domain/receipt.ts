@@ -10,7 +10,6 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
  */
 const PREFIX = "r2";
 export const LEASE_TOKEN_BYTES = 16;
-// The token is base64url of 16 bytes, unpadded: 22 characters, the last of which carries only 4 bits.
 
 export interface ReceiptParts {
   seq: number;
@@ -35,7 +34,11 @@ export function encodeReceipt(seq: number, generation: number, token: Uint8Array
   return `${PREFIX}.${seq.toString(36)}.${generation.toString(36)}.${Buffer.from(token).toString("base64url")}`;
 }
 
-/** The three fields of a receipt, split and checked by shape in one pass. */
+/**
+ * The three fields of a receipt, split and checked by shape in one pass: seq and generation in
+ * base 36, and the token, base64url of 16 bytes unpadded (22 characters, the last of which
+ * carries only 4 bits).
+ */
 const RECEIPT = /^r2\.([0-9a-z]{1,13})\.([0-9a-z]{1,13})\.([A-Za-z0-9_-]{21}[AQgw])$/;
 
 function numbersOf(match: RegExpExecArray): { seq: number; generation: number } | null {

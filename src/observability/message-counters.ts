@@ -2,15 +2,13 @@ import type { BrokerObserver } from "../broker/observer.ts";
 import { MESSAGE_EVENTS, type MessageEvent, type Metrics } from "./metrics.ts";
 import type { CounterChild } from "./request-metrics.ts";
 
-type Child = CounterChild;
-
 /**
  * The per-queue message counters, fed by the broker on the request path. Children are cached
  * per queue so an increment is a map lookup, not a label hash; `forget` drops a deleted queue's
  * series so label cardinality follows the live queues.
  */
 export class MessageCounters implements BrokerObserver {
-  private readonly children = new Map<MessageEvent, Map<string, Child>>(
+  private readonly children = new Map<MessageEvent, Map<string, CounterChild>>(
     MESSAGE_EVENTS.map((event) => [event, new Map()]),
   );
 
