@@ -30,9 +30,16 @@ export class PgQueueStore implements QueueStore {
         UPDATE queues SET settings = ${JSON.stringify(settings)}, max_messages = ${settings.maxMessages}, updated_at = ${now}
          WHERE name = ${name} RETURNING *`) as Array<Record<string, unknown>>;
       if (settings.maxMessages > 0 && before.settings.maxMessages === 0) {
-        // live_count was not kept while the queue was unbounded; make it exact again.
+        // live_count was not kept while the queue was unbounded; make it exact again from the kept
+        // counts and the deltas not folded yet (what a COUNT(*) of this snapshot would say, without
+        // reading every message).
         await tx.sql`
-          UPDATE queues SET live_count = (SELECT COUNT(*) FROM messages WHERE queue = ${name} AND state <> 2)
+          UPDATE queues SET live_count = (
+            SELECT COALESCE(sum(n), 0) FROM (
+              SELECT n FROM queue_counts WHERE queue = ${name} AND state <> 2
+              UNION ALL
+              SELECT delta FROM queue_count_deltas WHERE queue = ${name} AND state <> 2
+            ) AS c)
            WHERE name = ${name}`;
       }
       return { queue: toQueueRecord(row!), created: inserted.length > 0 };

@@ -92,10 +92,15 @@ export class SqliteContext {
     this.db.query("UPDATE queues SET live_count = live_count + ? WHERE name = ?").run(delta, queue);
   }
 
+  /**
+   * From queue_counts, not a scan of the messages: the triggers keep it exact, and the writer has
+   * flushed every pending insert before an operation other than a publish (writer-worker.ts).
+   */
   recountLive(queue: string): void {
     this.db
       .query(
-        "UPDATE queues SET live_count = (SELECT COUNT(*) FROM messages WHERE queue = ?1 AND state <> 2) WHERE name = ?1",
+        `UPDATE queues SET live_count = (SELECT COALESCE(SUM(n), 0) FROM queue_counts WHERE queue = ?1 AND state <> 2)
+          WHERE name = ?1`,
       )
       .run(queue);
   }
