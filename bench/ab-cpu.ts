@@ -5,12 +5,11 @@
 // main thread ("bun") is the figure to compare.
 // Usage: bun bench/ab-cpu.ts <checkout A> <checkout B> [--rounds N] [--seconds S] [--auth]
 // With --auth both run with MILLRACE_AUTH=api-key and one key with every scope on '*'.
-import type { Subprocess } from "bun";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { cpuMicrosPerMessage, CONNECTIONS, runClient, threadCpuSeconds, waitReady } from "./lib/measure.ts";
-import { freePort } from "./lib/servers.ts";
+import { cpuMicrosPerMessage, runClient, threadCpuSeconds, wrk } from "./lib/measure.ts";
+import { startMillrace, type Running } from "./lib/servers.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -26,11 +25,9 @@ const AUTH = args.includes("--auth");
 
 interface Server {
   label: string;
-  pid: number;
-  base: string;
+  running: Running;
+  headers: Record<string, string>;
   token: string | null;
-  child: Subprocess;
-  dir: string;
 }
 
 async function createKey(root: string): Promise<{ token: string; line: string }> {
@@ -48,15 +45,7 @@ async function createKey(root: string): Promise<{ token: string; line: string }>
 }
 
 async function start(label: string, root: string): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), "millrace-ab-"));
-  const port = freePort();
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    MILLRACE_LISTEN: `127.0.0.1:${port}`,
-    MILLRACE_DATA_DIR: dir,
-    MILLRACE_LOG_LEVEL: "warn",
-  };
-  delete env.MILLRACE_DATABASE_URL;
+  const env: Record<string, string> = {};
   let token: string | null = null;
   if (AUTH) {
     const key = await createKey(root);
@@ -67,59 +56,37 @@ async function start(label: string, root: string): Promise<Server> {
     env.MILLRACE_AUTH = "api-key";
     env.MILLRACE_API_KEYS_FILE = file;
   }
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve"], {
-    cwd: root,
-    env,
-    stdout: "ignore",
-    stderr: "inherit",
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitReady(`${base}/health/ready`, child);
+  const running = await startMillrace({ root, env });
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const put = await fetch(`${base}/v1/queues/bench`, { method: "PUT", body: "{}", headers });
+  const put = await fetch(`${running.base}/v1/queues/bench`, { method: "PUT", body: "{}", headers });
   if (!put.ok) {
-    child.kill();
+    await running.stop();
     throw new Error(`${label}: PUT queue answered ${put.status}`);
   }
-  return { label, pid: child.pid, base, token, child, dir };
+  return { label, running, headers, token };
 }
 
 async function publishRun(server: Server, seconds: number) {
-  const before = threadCpuSeconds(server.pid);
-  const auth = server.token ? ["-H", `Authorization: Bearer ${server.token}`] : [];
-  const child = Bun.spawn(
-    [
-      "wrk",
-      "-t1",
-      `-c${CONNECTIONS}`,
-      `-d${seconds}s`,
-      ...auth,
-      "-s",
-      resolve(import.meta.dir, "wrk/publish-one.lua"),
-      `${server.base}/v1/queues/bench/messages`,
-    ],
-    { stdout: "pipe", stderr: "inherit" },
+  const { perSecond, cpuMicros } = await wrk(
+    `${server.running.base}/v1/queues/bench/messages`,
+    "publish-one.lua",
+    seconds,
+    server.running.pid,
+    server.headers,
   );
-  const output = await new Response(child.stdout).text();
-  const after = threadCpuSeconds(server.pid);
-  const requests = Number(/(\d+) requests in/.exec(output)?.[1]);
-  const bad = Number(/NON201 (\d+)/.exec(output)?.[1]);
-  if (bad > 0) throw new Error(`${server.label}: ${bad} non-2xx`);
-  return {
-    perSecond: Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]),
-    cpu: cpuMicrosPerMessage(before, after, requests),
-  };
+  return { perSecond, cpu: cpuMicros };
 }
 
 async function drainRun(server: Server, seconds: number) {
-  const before = threadCpuSeconds(server.pid);
+  const { pid, base } = server.running;
+  const before = threadCpuSeconds(pid);
   const result = await runClient<{ acked: number; perSecond: number }>([resolve(import.meta.dir, "receive-ack.ts")], {
-    URL: server.base,
+    URL: base,
     QUEUE: "bench",
     DURATION_S: String(seconds),
     ...(server.token ? { TOKEN: server.token } : {}),
   });
-  return { perSecond: result.perSecond, cpu: cpuMicrosPerMessage(before, threadCpuSeconds(server.pid), result.acked) };
+  return { perSecond: result.perSecond, cpu: cpuMicrosPerMessage(before, threadCpuSeconds(pid), result.acked) };
 }
 
 const servers = [await start("A", resolve(checkouts[0]!)), await start("B", resolve(checkouts[1]!))];
@@ -136,9 +103,5 @@ try {
     }
   }
 } finally {
-  for (const server of servers) {
-    server.child.kill();
-    await server.child.exited;
-    rmSync(server.dir, { recursive: true, force: true });
-  }
+  for (const server of servers) await server.running.stop();
 }

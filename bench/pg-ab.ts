@@ -6,8 +6,8 @@
 //   each DIR is a Millrace checkout with node_modules (e.g. `git archive main | tar -x -C /tmp/a`).
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { cpuMicrosPerMessage, runClient, spread, threadCpuSeconds, waitReady, wrk } from "./lib/measure.ts";
-import { freePort, freshDatabase } from "./lib/servers.ts";
+import { cpuMicrosPerMessage, runClient, spread, threadCpuSeconds, wrk } from "./lib/measure.ts";
+import { freshDatabase, startMillrace } from "./lib/servers.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -48,23 +48,12 @@ interface Figures {
 
 async function once(dir: string): Promise<{ single: Figures; receiveAck: Figures }> {
   const database = await freshDatabase();
-  // A port of its own: other benches on this machine use MILLRACE_PORT.
-  const port = freePort();
-  const child = Bun.spawn([process.execPath, "src/main.ts", "serve"], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      MILLRACE_LISTEN: `127.0.0.1:${port}`,
-      MILLRACE_DATA_DIR: "/tmp",
-      MILLRACE_LOG_LEVEL: "warn",
-      MILLRACE_DATABASE_URL: database.url,
-    },
-    stdout: "ignore",
-    stderr: "inherit",
+  const server = await startMillrace({ root: dir, databaseUrl: database.url }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
   });
-  const base = `http://127.0.0.1:${port}`;
+  const { base, pid } = server;
   try {
-    await waitReady(`${base}/health/ready`, child);
     for (const queue of ["bench", "batch"]) {
       const response = await fetch(`${base}/v1/queues/${queue}`, { method: "PUT", body: "{}" });
       if (!response.ok) throw new Error(`PUT ${queue}: ${response.status}`);
@@ -74,11 +63,11 @@ async function once(dir: string): Promise<{ single: Figures; receiveAck: Figures
     if (!receiveOnly) {
       await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", 2);
       const pgBefore = postgresCpuSeconds();
-      run = await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, child.pid);
+      run = await wrk(`${base}/v1/queues/bench/messages`, "publish-one.lua", SECONDS, pid);
       pgSingle = ((postgresCpuSeconds() - pgBefore) / run.requests) * 1e6;
     }
     await wrk(`${base}/v1/queues/batch/messages`, "publish-batch.lua", SECONDS);
-    const before = threadCpuSeconds(child.pid);
+    const before = threadCpuSeconds(pid);
     const pgBefore2 = postgresCpuSeconds();
     const consumed = await runClient<{ acked: number; perSecond: number }>([join(import.meta.dir, "receive-ack.ts")], {
       URL: base,
@@ -91,14 +80,13 @@ async function once(dir: string): Promise<{ single: Figures; receiveAck: Figures
       receiveAck: {
         perSecond: consumed.perSecond,
         cpu: {
-          ...cpuMicrosPerMessage(before, threadCpuSeconds(child.pid), consumed.acked),
+          ...cpuMicrosPerMessage(before, threadCpuSeconds(pid), consumed.acked),
           postgres: Math.round(pgConsumed * 10) / 10,
         },
       },
     };
   } finally {
-    child.kill();
-    await child.exited;
+    await server.stop();
     await database.drop();
   }
 }

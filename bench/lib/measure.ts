@@ -89,10 +89,27 @@ export interface WrkResult {
   cpuMicros: Record<string, number>;
 }
 
-export async function wrk(url: string, script: string, seconds: number, serverPid?: number): Promise<WrkResult> {
+export async function wrk(
+  url: string,
+  script: string,
+  seconds: number,
+  serverPid?: number,
+  headers: Record<string, string> = {},
+): Promise<WrkResult> {
   const before = serverPid ? threadCpuSeconds(serverPid) : new Map<string, number>();
+  const headerArgs = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
   const child = Bun.spawn(
-    ["wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", "-s", join(ROOT, "bench/wrk", script), url],
+    [
+      "wrk",
+      "-t1",
+      `-c${CONNECTIONS}`,
+      `-d${seconds}s`,
+      "--latency",
+      ...headerArgs,
+      "-s",
+      join(ROOT, "bench/wrk", script),
+      url,
+    ],
     { stdout: "pipe", stderr: "inherit" },
   );
   const output = await new Response(child.stdout).text();

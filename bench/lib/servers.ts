@@ -47,6 +47,10 @@ export interface MillraceOptions {
   binary?: string;
   /** An existing data directory (kept); otherwise a fresh one, removed at stop. */
   dataDir?: string;
+  /** Another checkout to run `src/main.ts` from (A/B comparisons); this one by default. */
+  root?: string;
+  /** More settings for the server's environment. */
+  env?: Record<string, string>;
 }
 
 export async function startMillrace(options: MillraceOptions = {}): Promise<Running> {
@@ -58,11 +62,12 @@ export async function startMillrace(options: MillraceOptions = {}): Promise<Runn
     MILLRACE_LISTEN: `127.0.0.1:${port}`,
     MILLRACE_DATA_DIR: dataDir,
     MILLRACE_LOG_LEVEL: "warn",
+    ...options.env,
   };
   if (options.databaseUrl) env.MILLRACE_DATABASE_URL = options.databaseUrl;
   else delete env.MILLRACE_DATABASE_URL;
   // Its "ready" line would land on the bench's stdout, whose last line must be the summary.
-  const child = Bun.spawn(command, { cwd: ROOT, env, stdout: "ignore", stderr: "inherit" });
+  const child = Bun.spawn(command, { cwd: options.root ?? ROOT, env, stdout: "ignore", stderr: "inherit" });
   const base = `http://127.0.0.1:${port}`;
   const startupMs = await waitReady(`${base}/health/ready`, child);
   const keep = options.dataDir !== undefined;
