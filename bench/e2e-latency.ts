@@ -13,6 +13,9 @@
 // most messages due but not yet sent (maxBehind), and its own CPU share (clientCpuShare: 1 = one
 // core busy; near 1 means the numbers describe this process, not the broker). The first WARMUP_S
 // are sent but not counted: connections are opened and code is compiled then.
+//
+// CONSUMERS=0 measures the publishes alone: the bench runs it against the durable limit, which
+// has no receive, for the floor its publish round trip sets under the same schedule.
 import { EVENT } from "./lib/message.ts";
 
 const url = process.env.URL ?? "http://127.0.0.1:7491";
