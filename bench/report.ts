@@ -71,14 +71,17 @@ function oldestOfMode(mode: string): { file: string; results: BenchResults } | n
 }
 
 /**
- * What the same run's references reach on the two targets they bound: the durable limit's own
- * ratio to Elysia (the least a durable publish costs, so Millrace cannot beat it), and its
- * publish round-trip p99 at the latency scenario's rate (no publish-to-receive p99 is lower).
+ * What the same run's durable limit reaches on the targets it bounds. It is the least a durable
+ * single publish costs, so Millrace's single-publish ratios to Elysia and to BullMQ cannot beat
+ * its own; and no publish-to-receive p99 is lower than its publish round-trip p99 at the latency
+ * scenario's rate.
  */
 function sameRunBounds(r: BenchResults): Partial<Record<keyof ReturnType<typeof summarise>, number>> {
   const floor = r.sqlite.latency?.floorPublishP99Ms;
+  const limit = r.references.durableLimit.perSecond.median;
   return {
-    publish_ratio_to_ceiling: round(r.references.durableLimit.perSecond.median / r.references.elysia.perSecond.median),
+    publish_ratio_to_ceiling: round(limit / r.references.elysia.perSecond.median),
+    vs_bullmq_publish: round(limit / r.peers.bullmqAlways.publish.perSecond.median),
     ...(floor !== undefined && { e2e_p99_ms: floor }),
   };
 }
