@@ -1,30 +1,27 @@
 import { OWNER_SHUT_DOWN_ERROR } from "../../domain/lifecycle-rules.ts";
-import { queueNotFound } from "../../domain/errors.ts";
-import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
 import { decodeReceipt, leaseTokenMatches } from "../../domain/receipt.ts";
 import { toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
-import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
-import { failAttempt, expireLease, promoteGroup, releaseExpired, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
-import { claimReady } from "./claim.ts";
+import { num, type PgDatabase, type Tx } from "./db.ts";
+import { failAttempt, expireLease, promoteGroup, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
+import { ReceiveCombiner } from "./receive-combiner.ts";
 import type { BrowsePage, BrowsePosition, BrowseState } from "../../domain/browse.ts";
 import { browseMessages } from "./browse.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
 import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
-/** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
-const EXPIRED_LEASES_PER_RECEIVE = 1000;
-
 type Held = LeasedRow | "lease_lost" | "invalid_receipt";
 
 export class PgMessageStore implements MessageStore {
   private readonly combiner: PublishCombiner;
+  private readonly receives: ReceiveCombiner;
 
   constructor(private readonly db: PgDatabase) {
     this.combiner = new PublishCombiner(db.sql);
+    this.receives = new ReceiveCombiner(db);
   }
 
   async publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
@@ -34,25 +31,14 @@ export class PgMessageStore implements MessageStore {
     );
   }
 
-  async lease(
+  lease(
     queue: string,
     max: number,
     visibilityMs: number | null,
     now: number,
     owner: string | null = null,
   ): Promise<LeasedMessage[]> {
-    // The queue's settings and whether any of its leases ran out, in one round trip: receivers
-    // (and long-polls re-checking) call this all the time, and usually none has.
-    const [found] = await selectRows<{ settings: string; paused: boolean; due: boolean }>(this.db.sql`
-      SELECT settings, paused_at IS NOT NULL AS paused,
-             EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND state = 1 AND lease_expires_at <= ${now}) AS due
-        FROM queues WHERE name = ${queue}`);
-    if (!found) throw queueNotFound(queue);
-    if (found.paused) return [];
-    if (found.due) await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
-    const settings = JSON.parse(found.settings) as QueueSettings;
-    const expiresAt = now + (visibilityMs ?? settings.visibilityTimeoutSeconds * 1000);
-    return claimReady(this.db.sql, queue, max, expiresAt, owner, now);
+    return this.receives.lease(queue, max, visibilityMs, now, owner);
   }
 
   browse(
