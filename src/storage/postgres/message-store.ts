@@ -1,30 +1,27 @@
 import { OWNER_SHUT_DOWN_ERROR } from "../../domain/lifecycle-rules.ts";
-import { queueNotFound } from "../../domain/errors.ts";
-import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
-import { decodeReceipt, leaseTokenMatches } from "../../domain/receipt.ts";
+import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches } from "../../domain/receipt.ts";
 import { toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
-import { num, rows as selectRows, type PgDatabase, type Tx } from "./db.ts";
-import { failAttempt, expireLease, promoteGroup, releaseExpired, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
-import { claimReady } from "./claim.ts";
+import { num, type PgDatabase, type Tx } from "./db.ts";
+import { failAttempt, expireLease, promoteGroup, toLeasedRow, type LeasedRow } from "./lifecycle.ts";
+import { ReceiveCombiner } from "./receive-combiner.ts";
 import type { BrowsePage, BrowsePosition, BrowseState } from "../../domain/browse.ts";
 import { browseMessages } from "./browse.ts";
 import { PublishCombiner } from "./publish-combiner.ts";
 import { publishInTransaction } from "./publish.ts";
 import { findQueue, queueLookup, requireQueue, toMessageRow, type RawMessageRow } from "./rows.ts";
 
-/** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
-const EXPIRED_LEASES_PER_RECEIVE = 1000;
-
 type Held = LeasedRow | "lease_lost" | "invalid_receipt";
 
 export class PgMessageStore implements MessageStore {
   private readonly combiner: PublishCombiner;
+  private readonly receives: ReceiveCombiner;
 
   constructor(private readonly db: PgDatabase) {
     this.combiner = new PublishCombiner(db.sql);
+    this.receives = new ReceiveCombiner(db);
   }
 
   async publish(queue: string, messages: NewMessage[], now: number): Promise<PublishResult[]> {
@@ -34,25 +31,14 @@ export class PgMessageStore implements MessageStore {
     );
   }
 
-  async lease(
+  lease(
     queue: string,
     max: number,
     visibilityMs: number | null,
     now: number,
     owner: string | null = null,
   ): Promise<LeasedMessage[]> {
-    // The queue's settings and whether any of its leases ran out, in one round trip: receivers
-    // (and long-polls re-checking) call this all the time, and usually none has.
-    const [found] = await selectRows<{ settings: string; paused: boolean; due: boolean }>(this.db.sql`
-      SELECT settings, paused_at IS NOT NULL AS paused,
-             EXISTS (SELECT 1 FROM messages WHERE queue = ${queue} AND state = 1 AND lease_expires_at <= ${now}) AS due
-        FROM queues WHERE name = ${queue}`);
-    if (!found) throw queueNotFound(queue);
-    if (found.paused) return [];
-    if (found.due) await this.db.transaction((tx) => releaseExpired(tx, queue, now, EXPIRED_LEASES_PER_RECEIVE));
-    const settings = JSON.parse(found.settings) as QueueSettings;
-    const expiresAt = now + (visibilityMs ?? settings.visibilityTimeoutSeconds * 1000);
-    return claimReady(this.db.sql, queue, max, expiresAt, owner, now);
+    return this.receives.lease(queue, max, visibilityMs, now, owner);
   }
 
   browse(
@@ -147,20 +133,65 @@ export class PgMessageStore implements MessageStore {
   }
 }
 
-/** Acks, inside `tx`, the leases still held among `receipts` (the body of `ack`, shared with delivery's settle). */
+/**
+ * Acks, inside `tx`, the leases still held among `receipts` (the body of `ack`, shared with
+ * delivery's settle). One DELETE both checks and settles each lease, with no row lock taken first:
+ * its WHERE is the fence (same generation, still leased, not expired, the token matches), and
+ * PostgreSQL re-checks it on the newest version of a row a concurrent statement changed, so a
+ * lease turned over meanwhile is not deleted. The join on unnest keeps the plan on messages_pkey
+ * (the former `seq = ANY(…) AND state = 1` let the planner AND in a whole scan of a state = 1
+ * partial index). Measured on the receive+ack bench (bench/pg-ab.ts, medians of 3 interleaved
+ * rounds), against a SELECT … FOR UPDATE and then a DELETE: PostgreSQL CPU 59 → 49 µs per message.
+ */
 export async function ackHeld(tx: Tx, queue: string, receipts: string[], now: number): Promise<LeaseOutcome[]> {
-  const held = await lockHeld(tx, queue, receipts, now, true);
-  const acked = held.filter(isRow);
-  if (acked.length > 0) {
-    // The delete and, for a bounded queue, its live count, in one statement.
-    await tx.sql`
-      WITH gone AS (DELETE FROM messages WHERE seq = ANY(${acked.map((row) => row.seq)}::int8[]) RETURNING 1)
-      UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
-       WHERE name = ${queue} AND max_messages > 0`;
-    const groups = [...new Set(acked.flatMap((row) => (row.group_id === null ? [] : [row.group_id])))].sort();
+  const decoded = receipts.map(decodeReceipt);
+  // In seq order, so two acks of overlapping receipts delete in one order and cannot deadlock.
+  const presented = decoded.flatMap((parts) => (parts ? [parts] : [])).sort((a, b) => a.seq - b.seq);
+  const deleted = new Map<number, Record<string, unknown>>();
+  if (presented.length > 0) {
+    // The tokens are compared by their SHA-256 digests: how long a comparison takes then says
+    // nothing about how much of a guessed token was right (the JavaScript check below is
+    // constant time in the token itself). The delete and, for a bounded queue, its live count,
+    // in one statement.
+    const gone = (await tx.sql`
+      WITH gone AS (
+        DELETE FROM messages m
+         USING unnest(${presented.map((p) => p.seq)}::int8[], ${presented.map((p) => p.generation)}::int4[])
+               WITH ORDINALITY AS r(seq, generation, n)
+         WHERE m.seq = r.seq AND m.queue = ${queue} AND m.state = 1 AND m.lease_generation = r.generation
+           AND m.lease_expires_at > ${now}
+           AND sha256(m.lease_token) = sha256(substring(${Buffer.concat(presented.map((p) => p.token))}::bytea
+                                                       FROM ((r.n - 1) * ${LEASE_TOKEN_BYTES} + 1)::int FOR ${LEASE_TOKEN_BYTES}))
+        RETURNING m.seq, m.lease_generation, m.lease_token, m.group_id
+      ), counted AS (
+        UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
+         WHERE name = ${queue} AND max_messages > 0
+      )
+      SELECT * FROM gone`) as Array<Record<string, unknown>>;
+    for (const row of gone) deleted.set(num(row.seq), row);
+  }
+  if (deleted.size > 0) {
+    const groups = [
+      ...new Set([...deleted.values()].flatMap((row) => (row.group_id === null ? [] : [row.group_id as string]))),
+    ].sort();
     for (const group of groups) await promoteGroup(tx, queue, group);
   }
-  return held.map(outcome);
+  // Which receipt settled each deleted lease: a receipt repeated in the batch finds it already settled.
+  const settled = new Set<number>();
+  return decoded.map((parts): LeaseOutcome => {
+    if (!parts) return "invalid_receipt";
+    const row = deleted.get(parts.seq);
+    if (
+      !row ||
+      settled.has(parts.seq) ||
+      num(row.lease_generation) !== parts.generation ||
+      !leaseTokenMatches((row.lease_token as Uint8Array | null) ?? null, parts.token)
+    ) {
+      return "lease_lost";
+    }
+    settled.add(parts.seq);
+    return "ok";
+  });
 }
 
 /** Nacks, inside `tx`, the leases still held among `items` (the body of `nack`, shared with delivery's settle). */

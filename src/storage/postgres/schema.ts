@@ -76,9 +76,11 @@ export const messages = pgTable(
     index("messages_lease_expiry")
       .on(t.leaseExpiresAt)
       .where(sql`${t.state} = 1`),
+    // Only leases an instance took for itself (webhook delivery) need finding by owner, to release
+    // them at shutdown; receives over HTTP lease with no owner and add no entry here.
     index("messages_lease_owner")
       .on(t.leaseOwner)
-      .where(sql`${t.state} = 1`),
+      .where(sql`${t.state} = 1 AND ${t.leaseOwner} IS NOT NULL`),
     index("messages_dead")
       .on(t.queue, t.seq)
       .where(sql`${t.state} = 2`),

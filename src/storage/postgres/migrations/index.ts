@@ -5,6 +5,7 @@ import webhookDeliveries from "./0002_webhook_deliveries.sql" with { type: "text
 import queuePaused from "./0003_queue_paused.sql" with { type: "text" };
 import queueCounts from "./0004_queue_counts.sql" with { type: "text" };
 import queueCountTriggers from "./0005_queue_count_triggers.sql" with { type: "text" };
+import ownedLeasesOnly from "./0006_owned_leases_only.sql" with { type: "text" };
 
 /**
  * Every PostgreSQL migration drizzle-kit generated, embedded in the binary as text. Add the import
@@ -17,6 +18,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ tag: string; sql: string }> = 
   { tag: "0003_queue_paused", sql: queuePaused },
   { tag: "0004_queue_counts", sql: queueCounts },
   { tag: "0005_queue_count_triggers", sql: queueCountTriggers },
+  { tag: "0006_owned_leases_only", sql: ownedLeasesOnly },
 ];
 
 export const POSTGRES_MIGRATION_JOURNAL_TAGS: readonly string[] = journal.entries.map((entry) => entry.tag);
