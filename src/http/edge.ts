@@ -20,9 +20,9 @@ import { clientIp } from "./plugins/client-ip.ts";
 import type { Cors } from "./plugins/cors.ts";
 import type { RateDecision, TokenBucketLimiter } from "./plugins/rate-limit.ts";
 import { headerBytes, requestIdOf } from "./plugins/request-id.ts";
-import { applySecurityHeaders } from "./plugins/security-headers.ts";
+import { addSecurityHeaders } from "./plugins/security-headers.ts";
 import { RouteInputs } from "./request-input.ts";
-import type { RouteDefinition } from "./route.ts";
+import { JsonReply, type Reply, type RouteDefinition } from "./route.ts";
 import { pathOf, Router, type Match } from "./router.ts";
 
 export interface EdgeOptions {
@@ -96,19 +96,26 @@ export class Edge {
     const requestId = requestIdOf(headers);
     let principal: Principal | null = null;
     let rate: RateDecision | null = null;
-    let response: Response;
+    let reply: Reply;
     try {
-      [response, principal, rate] = await this.process(request, server, match, requestId);
+      [reply, principal, rate] = await this.process(request, server, match, requestId);
     } catch (error) {
-      response = toErrorResponse(error, this.options.logger, requestId);
+      reply = toErrorResponse(error, this.options.logger, requestId);
     }
-    const out = response.headers;
-    out.set("x-request-id", requestId);
-    applySecurityHeaders(out, route);
+    // The same headers either way: made with a JSON reply, or set on a finished Response.
+    const own = addSecurityHeaders({ "x-request-id": requestId }, route);
     if (rate) {
-      out.set("ratelimit-limit", String(rate.limit));
-      out.set("ratelimit-remaining", String(rate.remaining));
-      out.set("ratelimit-reset", String(rate.resetSeconds));
+      own["ratelimit-limit"] = String(rate.limit);
+      own["ratelimit-remaining"] = String(rate.remaining);
+      own["ratelimit-reset"] = String(rate.resetSeconds);
+    }
+    let response: Response;
+    if (reply instanceof JsonReply) {
+      response = reply.toResponse(own);
+    } else {
+      response = reply;
+      const out = response.headers;
+      for (const name in own) out.set(name, own[name]!);
     }
     this.options.cors?.decorate(response, headers.get("origin"));
     this.inFlight -= 1;
@@ -122,7 +129,7 @@ export class Edge {
     server: Server<unknown>,
     match: Match,
     requestId: string,
-  ): Promise<[Response, Principal | null, RateDecision | null]> {
+  ): Promise<[Reply, Principal | null, RateDecision | null]> {
     const { headers, method } = request;
     const size = headerBytes(headers);
     if (size > this.options.maxHeaderBytes) {
