@@ -112,8 +112,12 @@ export class WebhookWorker implements Service {
   }
 
   private poke(queue: string): void {
+    // Only a delivery queue known here is claimed, so a publish elsewhere wakes nothing: on a
+    // broker without webhooks every publish woke the loop for an empty round (measured: 2-3% of
+    // the HTTP thread's time under single publishes).
     const entry = this.queues.get(queue);
-    if (entry) entry.nextClaimAt = 0;
+    if (!entry) return;
+    entry.nextClaimAt = 0;
     this.wake?.();
   }
 

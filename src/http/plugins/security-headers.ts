@@ -26,10 +26,11 @@ const CSP_BY_ROUTE: Record<string, string> = {
   "/ui/assets/:file": PAGE_CSP,
 };
 
-/** Sets the security headers on every response (DESIGN §5). */
-export function applySecurityHeaders(headers: Headers, route: string): void {
-  headers.set("content-security-policy", CSP_BY_ROUTE[route] ?? API_CSP);
-  headers.set("x-content-type-options", "nosniff");
-  headers.set("x-frame-options", "DENY");
-  headers.set("referrer-policy", "no-referrer");
+/** Adds the security headers every response carries (DESIGN §5) to a response's headers still to be made. */
+export function addSecurityHeaders(headers: Record<string, string>, route: string): Record<string, string> {
+  headers["content-security-policy"] = CSP_BY_ROUTE[route] ?? API_CSP;
+  headers["x-content-type-options"] = "nosniff";
+  headers["x-frame-options"] = "DENY";
+  headers["referrer-policy"] = "no-referrer";
+  return headers;
 }

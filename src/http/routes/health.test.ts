@@ -4,6 +4,7 @@ import { createLogger } from "../../observability/logger.ts";
 import { PeriodicService } from "../../services/service.ts";
 import type { Store } from "../../storage/store.ts";
 import { Broker } from "../../broker/broker.ts";
+import { responseOf } from "../route.ts";
 import { Router } from "../router.ts";
 import { healthRoutes, type Phase } from "./health.ts";
 
@@ -33,14 +34,16 @@ test("readiness needs the ready phase, the database and every background service
     const match = router.match("GET", path);
     if (match.kind !== "route") throw new Error(`no health route ${path}`);
     const request = new Request(`http://localhost${path}`);
-    const response = await match.route.handle({
-      params: {},
-      query: {},
-      body: undefined,
-      request,
-      server: null as never,
-      principal: null,
-    });
+    const response = responseOf(
+      await match.route.handle({
+        params: {},
+        query: {},
+        body: undefined,
+        request,
+        server: null as never,
+        principal: null,
+      }),
+    );
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 

@@ -2,7 +2,7 @@ import { Type as t } from "@sinclair/typebox";
 import type { Broker } from "../../broker/broker.ts";
 import { invalidField } from "../../domain/errors.ts";
 import { withCallerContext } from "../caller-context.ts";
-import { defineRoute, json } from "../route.ts";
+import { defineRoute, json, jsonText, type JsonReply } from "../route.ts";
 import {
   IdempotencyHeaders,
   AckBody,
@@ -103,7 +103,7 @@ export function messageRoutes(broker: Broker) {
           // Aborted when the client goes away: the broker stops waiting and gives back what it leased.
           request.signal,
         );
-        return new Response(leasedMessagesJson(messages), { headers: { "content-type": "application/json" } });
+        return jsonText(leasedMessagesJson(messages));
       },
     }),
     defineRoute({
@@ -183,6 +183,6 @@ export function messageRoutes(broker: Broker) {
   ];
 }
 
-function resultsView(receipts: string[], outcomes: string[]): Response {
+function resultsView(receipts: string[], outcomes: string[]): JsonReply {
   return json({ results: receipts.map((receipt, index) => ({ receipt, result: outcomes[index] })) });
 }
