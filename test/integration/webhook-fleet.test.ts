@@ -39,6 +39,22 @@ async function sentBy(app: RunningApp, queue: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.split(" ")[1]), 0);
 }
 
+/**
+ * Whether `app`'s delivery worker has picked up `queue` (it exports the queue's circuit state from
+ * its first refresh on). A worker learns of a new delivery queue at its next refresh, up to a
+ * second later; publishing before both have means one may sit out a short run.
+ */
+async function deliversTo(app: RunningApp, queue: string): Promise<boolean> {
+  const text = await (await fetch(`${app.url}/metrics`)).text();
+  return text.includes(`millrace_webhook_circuit_state{queue="${queue}"}`);
+}
+
+async function untilEveryWorkerDeliversTo(queue: string): Promise<void> {
+  for (const [index, app] of apps.entries()) {
+    await waitFor(`instance ${index} delivering to ${queue}`, () => deliversTo(app, queue));
+  }
+}
+
 test("maxConcurrency 4 holds across two instances: never more than 4 requests at the endpoint at once", async () => {
   const endpoint = startDeliveryReceiver(async () => {
     await Bun.sleep(40);
@@ -47,6 +63,7 @@ test("maxConcurrency 4 holds across two instances: never more than 4 requests at
   receivers.push(endpoint);
   const call = client(apps[0]!.url);
   await putDeliveryQueue(call, "bounded", endpoint.url, { maxConcurrency: 4 });
+  await untilEveryWorkerDeliversTo("bounded");
   await publishMany(
     call,
     "bounded",
@@ -66,6 +83,7 @@ test("maxPerSecond 20 holds across two instances (token bucket with a burst of 2
   const call = client(apps[1]!.url);
   const started = performance.now();
   await putDeliveryQueue(call, "paced", endpoint.url, { maxConcurrency: 64, maxPerSecond: 20 });
+  await untilEveryWorkerDeliversTo("paced");
   await publishMany(
     call,
     "paced",
