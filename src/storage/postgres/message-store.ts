@@ -1,7 +1,7 @@
 import { OWNER_SHUT_DOWN_ERROR } from "../../domain/lifecycle-rules.ts";
 import { MessageState, type LeaseOutcome, type LeasedMessage, type MessageRecord } from "../../domain/message.ts";
 import type { NewMessage, PublishResult } from "../../domain/message.ts";
-import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches } from "../../domain/receipt.ts";
+import { decodeReceipt, LEASE_TOKEN_BYTES, leaseTokenMatches, type ReceiptParts } from "../../domain/receipt.ts";
 import { toMessageRecord } from "../message-row.ts";
 import type { ExtendItem, MessageStore, NackItem } from "../store.ts";
 import { num, type PgDatabase, type Tx } from "./db.ts";
@@ -162,7 +162,7 @@ export async function ackHeld(tx: Tx, queue: string, receipts: string[], now: nu
            AND m.lease_expires_at > ${now}
            AND sha256(m.lease_token) = sha256(substring(${Buffer.concat(presented.map((p) => p.token))}::bytea
                                                        FROM ((r.n - 1) * ${LEASE_TOKEN_BYTES} + 1)::int FOR ${LEASE_TOKEN_BYTES}))
-        RETURNING m.seq, m.lease_generation, m.lease_token, m.group_id
+        RETURNING m.seq, m.lease_generation, m.lease_expires_at, m.lease_token, m.group_id
       ), counted AS (
         UPDATE queues SET live_count = live_count - (SELECT count(*) FROM gone)
          WHERE name = ${queue} AND max_messages > 0
@@ -176,22 +176,9 @@ export async function ackHeld(tx: Tx, queue: string, receipts: string[], now: nu
     ].sort();
     for (const group of groups) await promoteGroup(tx, queue, group);
   }
-  // Which receipt settled each deleted lease: a receipt repeated in the batch finds it already settled.
-  const settled = new Set<number>();
-  return decoded.map((parts): LeaseOutcome => {
-    if (!parts) return "invalid_receipt";
-    const row = deleted.get(parts.seq);
-    if (
-      !row ||
-      settled.has(parts.seq) ||
-      num(row.lease_generation) !== parts.generation ||
-      !leaseTokenMatches((row.lease_token as Uint8Array | null) ?? null, parts.token)
-    ) {
-      return "lease_lost";
-    }
-    settled.add(parts.seq);
-    return "ok";
-  });
+  // The same check again, in JavaScript: the token in constant time, and which receipt of a
+  // repeated one settled its lease.
+  return heldLeases(decoded, deleted, now, true).map((held) => (typeof held === "string" ? held : "ok"));
 }
 
 /** Nacks, inside `tx`, the leases still held among `items` (the body of `nack`, shared with delivery's settle). */
@@ -222,9 +209,7 @@ function outcome(held: Held): LeaseOutcome {
 
 /**
  * Locks the rows behind `receipts` (in seq order, so concurrent batches cannot deadlock) and
- * tells, per receipt, whether that very lease is still held: same generation (fencing), not
- * expired, and the caller's token matches the stored one (constant time). With `settles`, a
- * receipt repeated in the batch finds its lease already settled by its first occurrence.
+ * tells, per receipt, whether that very lease is still held (heldLeases).
  */
 async function lockHeld(tx: Tx, queue: string, receipts: string[], now: number, settles: boolean): Promise<Held[]> {
   const decoded = receipts.map(decodeReceipt);
@@ -237,8 +222,23 @@ async function lockHeld(tx: Tx, queue: string, receipts: string[], now: number, 
        ORDER BY seq FOR UPDATE`) as Array<Record<string, unknown>>;
     for (const row of locked) rows.set(num(row.seq), row);
   }
+  return heldLeases(decoded, rows, now, settles).map((held) => (typeof held === "string" ? held : toLeasedRow(held)));
+}
+
+/**
+ * Per receipt, the row of the lease it still holds among `rows` (by seq), or why not: that very
+ * lease is held when the generation is the same (fencing), it has not expired, and the caller's
+ * token matches the stored one (constant time). With `settles`, a receipt repeated in the batch
+ * finds its lease already settled by its first occurrence.
+ */
+function heldLeases(
+  decoded: Array<ReceiptParts | null>,
+  rows: Map<number, Record<string, unknown>>,
+  now: number,
+  settles: boolean,
+): Array<Record<string, unknown> | "lease_lost" | "invalid_receipt"> {
   const settled = new Set<number>();
-  return decoded.map((parts): Held => {
+  return decoded.map((parts) => {
     if (!parts) return "invalid_receipt";
     const row = rows.get(parts.seq);
     if (
@@ -251,6 +251,6 @@ async function lockHeld(tx: Tx, queue: string, receipts: string[], now: number, 
       return "lease_lost";
     }
     if (settles) settled.add(parts.seq);
-    return toLeasedRow(row);
+    return row;
   });
 }
