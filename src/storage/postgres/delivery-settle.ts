@@ -4,13 +4,12 @@ import type { NackItem, SettleItem, SettleResult } from "../store.ts";
 import type { PgDatabase, Tx } from "./db.ts";
 import { ackHeld, nackHeld } from "./message-store.ts";
 import { lockEndpoint, saveIfChanged } from "./endpoint-row.ts";
+import { KeyedBatches } from "./keyed-batches.ts";
 
-interface Pending {
+interface Settle {
   items: SettleItem[];
   policy: CircuitPolicy;
   now: number;
-  resolve: (results: SettleResult[]) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -21,44 +20,22 @@ interface Pending {
  * statement, and acks and nacks with the message store's own fenced statements.
  */
 export class SettleCombiner {
-  private readonly pending = new Map<string, Pending[]>();
+  private readonly settles = new KeyedBatches<Settle, SettleResult[]>((queue, batch) => this.settleBatch(queue, batch));
 
   constructor(private readonly db: PgDatabase) {}
 
   settle(queue: string, items: SettleItem[], policy: CircuitPolicy, now: number): Promise<SettleResult[]> {
     if (items.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(queue);
-      if (waiting) {
-        waiting.push({ items, policy, now, resolve, reject });
-        return;
-      }
-      this.pending.set(queue, [{ items, policy, now, resolve, reject }]);
-      // setImmediate: settles finishing in this event-loop turn join the first transaction.
-      setImmediate(() => void this.drain(queue));
-    });
+    return this.settles.submit(queue, { items, policy, now });
   }
 
-  private async drain(queue: string): Promise<void> {
-    for (;;) {
-      const batch = this.pending.get(queue) ?? [];
-      if (batch.length === 0) {
-        this.pending.delete(queue);
-        return;
-      }
-      // An empty list stays behind while this batch runs: later settles queue up on it.
-      this.pending.set(queue, []);
-      const items = batch.flatMap((p) => p.items);
-      // The latest clock reading: a lease that ran out meanwhile counts as lost, never the reverse.
-      const now = Math.max(...batch.map((p) => p.now));
-      try {
-        const results = await this.db.transaction((tx) => settleIn(tx, queue, items, batch[0]!.policy, now));
-        let next = 0;
-        for (const p of batch) p.resolve(results.slice(next, (next += p.items.length)));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
+  private async settleBatch(queue: string, batch: Settle[]): Promise<SettleResult[][]> {
+    const items = batch.flatMap((p) => p.items);
+    // The latest clock reading: a lease that ran out meanwhile counts as lost, never the reverse.
+    const now = Math.max(...batch.map((p) => p.now));
+    const results = await this.db.transaction((tx) => settleIn(tx, queue, items, batch[0]!.policy, now));
+    let next = 0;
+    return batch.map((p) => results.slice(next, (next += p.items.length)));
   }
 }
 

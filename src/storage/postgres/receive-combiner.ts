@@ -3,6 +3,7 @@ import type { LeasedMessage } from "../../domain/message.ts";
 import type { QueueSettings } from "../../domain/queue-settings.ts";
 import { claimShares } from "./claim.ts";
 import { rows, type PgDatabase } from "./db.ts";
+import { KeyedBatches } from "./keyed-batches.ts";
 import { releaseExpired } from "./lifecycle.ts";
 
 /** How many expired leases one receive call turns over before claiming; the sweeper does the rest. */
@@ -10,13 +11,11 @@ const EXPIRED_LEASES_PER_RECEIVE = 1000;
 /** The most messages one combined claim takes; receivers beyond it wait for the next claim. */
 const MAX_MESSAGES_PER_CLAIM = 1000;
 
-interface Pending {
+interface Receive {
   max: number;
   visibilityMs: number | null;
   now: number;
   owner: string | null;
-  resolve: (messages: LeasedMessage[]) => void;
-  reject: (error: unknown) => void;
 }
 
 /**
@@ -30,7 +29,10 @@ interface Pending {
  * SKIP LOCKED still keeps instances apart.
  */
 export class ReceiveCombiner {
-  private readonly pending = new Map<string, Pending[]>();
+  private readonly claims = new KeyedBatches<Receive, LeasedMessage[]>(
+    (queue, batch) => this.claim(queue, batch),
+    claimable,
+  );
 
   constructor(private readonly db: PgDatabase) {}
 
@@ -41,44 +43,10 @@ export class ReceiveCombiner {
     now: number,
     owner: string | null,
   ): Promise<LeasedMessage[]> {
-    return new Promise((resolve, reject) => {
-      const waiting = this.pending.get(queue);
-      if (waiting) {
-        waiting.push({ max, visibilityMs, now, owner, resolve, reject });
-        return;
-      }
-      this.pending.set(queue, [{ max, visibilityMs, now, owner, resolve, reject }]);
-      // setImmediate: receives read in this event-loop turn join the first claim.
-      setImmediate(() => void this.drain(queue));
-    });
+    return this.claims.submit(queue, { max, visibilityMs, now, owner });
   }
 
-  private async drain(queue: string): Promise<void> {
-    for (;;) {
-      const waiting = this.pending.get(queue) ?? [];
-      if (waiting.length === 0) {
-        this.pending.delete(queue);
-        return;
-      }
-      let taken = 0;
-      let total = 0;
-      while (taken < waiting.length && (taken === 0 || total + waiting[taken]!.max <= MAX_MESSAGES_PER_CLAIM)) {
-        total += waiting[taken]!.max;
-        taken += 1;
-      }
-      const batch = waiting.slice(0, taken);
-      // The rest stays behind (possibly empty) while this batch runs: later receives queue up on it.
-      this.pending.set(queue, waiting.slice(taken));
-      try {
-        const results = await this.claim(queue, batch);
-        batch.forEach((p, index) => p.resolve(results[index]!));
-      } catch (error) {
-        for (const p of batch) p.reject(error);
-      }
-    }
-  }
-
-  private async claim(queue: string, batch: Pending[]): Promise<LeasedMessage[][]> {
+  private async claim(queue: string, batch: Receive[]): Promise<LeasedMessage[][]> {
     // The latest clock reading: a message that became available meanwhile may go to any of them.
     const now = Math.max(...batch.map((p) => p.now));
     // The queue's settings and whether any of its leases ran out, in one round trip: receivers
@@ -98,4 +66,15 @@ export class ReceiveCombiner {
     }));
     return claimShares(this.db.sql, queue, shares, now);
   }
+}
+
+/** How many of the waiting receives one claim serves: in arrival order, up to MAX_MESSAGES_PER_CLAIM in all. */
+function claimable(waiting: readonly Receive[]): number {
+  let taken = 0;
+  let total = 0;
+  while (taken < waiting.length && (taken === 0 || total + waiting[taken]!.max <= MAX_MESSAGES_PER_CLAIM)) {
+    total += waiting[taken]!.max;
+    taken += 1;
+  }
+  return taken;
 }
