@@ -203,7 +203,7 @@ export class Broker {
         this.observer.messages("delivered", queue, leased.length);
         return leased;
       }
-      await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS), signal);
+      await this.waiters.wait(queue, Math.min(remaining, LONG_POLL_RECHECK_MS), request.max, signal);
     }
   }
 
