@@ -143,48 +143,77 @@ export function cpuTable(r: BenchResults, before: BenchResults | null): string {
 export function detailTable(r: BenchResults): string {
   const ref = r.references;
   const p = r.peers;
+  /** Disk bytes per message; "–" where the writes happen in a server the bench does not own (PostgreSQL). */
+  const disk = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? "–" : n(bytes));
   const rows = [
-    ["wrk's own ceiling: static route, no parsing", s(ref.loadGenerator.perSecond), cpu(ref.loadGenerator.cpuMicros)],
-    ["Elysia bare POST (parses the JSON)", s(ref.elysia.perSecond), cpu(ref.elysia.cpuMicros)],
+    [
+      "wrk's own ceiling: static route, no parsing",
+      s(ref.loadGenerator.perSecond),
+      cpu(ref.loadGenerator.cpuMicros),
+      disk(ref.loadGenerator.diskBytes),
+    ],
+    [
+      "Elysia bare POST (parses the JSON)",
+      s(ref.elysia.perSecond),
+      cpu(ref.elysia.cpuMicros),
+      disk(ref.elysia.diskBytes),
+    ],
     [
       "durable limit: native route, writer thread, group commit, FULL",
       s(ref.durableLimit.perSecond),
       cpu(ref.durableLimit.cpuMicros),
+      disk(ref.durableLimit.diskBytes),
     ],
-    ["Millrace SQLite: publish, 1/request", s(r.sqlite.single.perSecond), cpu(r.sqlite.single.cpuMicros)],
-    ["Millrace SQLite: publish, 100/request", s(r.sqlite.batch.perSecond), cpu(r.sqlite.batch.cpuMicros)],
+    [
+      "Millrace SQLite: publish, 1/request",
+      s(r.sqlite.single.perSecond),
+      cpu(r.sqlite.single.cpuMicros),
+      disk(r.sqlite.single.diskBytes),
+    ],
+    [
+      "Millrace SQLite: publish, 100/request",
+      s(r.sqlite.batch.perSecond),
+      cpu(r.sqlite.batch.cpuMicros),
+      disk(r.sqlite.batch.diskBytes),
+    ],
     [
       "Millrace SQLite: receive + ack, 100/call, 8 consumers",
       s(r.sqlite.receiveAck.perSecond),
       cpu(r.sqlite.receiveAck.cpuMicros),
+      disk(r.sqlite.receiveAck.diskBytes),
     ],
-    ["Millrace PostgreSQL: publish, 1/request", s(r.postgres.single.perSecond), cpu(r.postgres.single.cpuMicros)],
-    ["Millrace PostgreSQL: publish, 100/request", s(r.postgres.batch.perSecond), cpu(r.postgres.batch.cpuMicros)],
-    ["Millrace PostgreSQL: receive + ack", s(r.postgres.receiveAck.perSecond), cpu(r.postgres.receiveAck.cpuMicros)],
+    ["Millrace PostgreSQL: publish, 1/request", s(r.postgres.single.perSecond), cpu(r.postgres.single.cpuMicros), "–"],
+    ["Millrace PostgreSQL: publish, 100/request", s(r.postgres.batch.perSecond), cpu(r.postgres.batch.cpuMicros), "–"],
+    [
+      "Millrace PostgreSQL: receive + ack",
+      s(r.postgres.receiveAck.perSecond),
+      cpu(r.postgres.receiveAck.cpuMicros),
+      "–",
+    ],
   ];
   for (const [label, figures] of [
     ["BullMQ, Redis AOF appendfsync always (Millrace's durability)", p.bullmqAlways],
     ["BullMQ, Redis AOF appendfsync everysec (BullMQ's usual setting)", p.bullmqEverysec],
     ["pg-boss, local PostgreSQL", p.pgBoss],
   ] as const) {
-    const server = (f: PeerFigures["publish"]) => (f.serverCpuMicros ? `, server: ${cpu(f.serverCpuMicros)}` : "");
-    rows.push([
-      `${label}: add/send, 64 in flight`,
-      s(figures.publish.perSecond),
-      `client ${figures.publish.clientCpuMicros}${server(figures.publish)}`,
-    ]);
-    rows.push([
-      `${label}: bulk of 100`,
-      s(figures.batch.perSecond),
-      `client ${figures.batch.clientCpuMicros}${server(figures.batch)}`,
-    ]);
-    rows.push([
-      `${label}: process`,
-      s(figures.process.perSecond),
-      `client ${figures.process.clientCpuMicros}${server(figures.process)}`,
-    ]);
+    for (const [scenario, f] of [
+      ["add/send, 64 in flight", figures.publish],
+      ["bulk of 100", figures.batch],
+      ["process", figures.process],
+    ] as const) {
+      const server = f.serverCpuMicros ? `, server: ${cpu(f.serverCpuMicros)}` : "";
+      rows.push([
+        `${label}: ${scenario}`,
+        s(f.perSecond),
+        `client ${f.clientCpuMicros}${server}`,
+        disk(f.serverDiskBytes),
+      ]);
+    }
   }
-  const lines = ["| scenario | msg/s: median (min–max) | CPU µs per message, by thread |", "|---|---|---|"];
+  const lines = [
+    "| scenario | msg/s: median (min–max) | CPU µs per message, by thread | server's disk writes per message (bytes) |",
+    "|---|---|---|---|",
+  ];
   for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
   return lines.join("\n");
 }
@@ -222,7 +251,7 @@ export function renderReport(r: BenchResults, file: string): string {
     "",
     "## Every scenario",
     "",
-    "256-byte JSON events everywhere; wrk with 64 connections for the HTTP servers; thread `bun.exe` is the HTTP (main) thread, `Worker` the SQLite writer; peers' clients run in Bun from `bench/peers`. CPU is the server's per message, by thread, from /proc (steadier than throughput on a shared machine); for peers, the client process's and, for Redis, the server's.",
+    "256-byte JSON events everywhere; wrk with 64 connections for the HTTP servers; thread `bun.exe` is the HTTP (main) thread, `Worker` the SQLite writer; peers' clients run in Bun from `bench/peers`. CPU is the server's per message, by thread, from /proc (steadier than throughput on a shared machine); for peers, the client process's and, for Redis, the server's. Disk writes are the server process's `write_bytes` from /proc per message: SQLite's WAL frames (whole 4 KiB pages) and checkpoint copies, Redis's AOF; PostgreSQL's are its own server's, not measured.",
     "",
     detailTable(r),
     "",

@@ -50,6 +50,21 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return totals;
 }
 
+/**
+ * Bytes the processes have caused to be written to disk so far (/proc/<pid>/io write_bytes,
+ * counted when a page is dirtied): for SQLite the WAL's frames and the checkpoints' copies, for
+ * Redis its AOF. Each commit writes whole pages, so this shows what a durable message costs the disk.
+ */
+export function diskWriteBytes(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    const match = /^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    if (!match) throw new Error(`/proc/${pid}/io has no write_bytes line; the kernel lacks task I/O accounting`);
+    total += Number(match[1]);
+  }
+  return total;
+}
+
 /** CPU seconds of the process and all its descendants' threads, by "process:thread" (peers' servers). */
 export function processCpuSeconds(pids: number[]): Map<string, number> {
   const totals = new Map<string, number>();
@@ -87,6 +102,8 @@ export interface WrkResult {
   non2xx: number;
   /** Server CPU per request by thread, when the server's pid was given. */
   cpuMicros: Record<string, number>;
+  /** Bytes the server wrote to disk per request (diskWriteBytes), when its pid was given; else NaN. */
+  diskBytes: number;
 }
 
 export async function wrk(
@@ -97,6 +114,7 @@ export async function wrk(
   headers: Record<string, string> = {},
 ): Promise<WrkResult> {
   const before = serverPid ? threadCpuSeconds(serverPid) : new Map<string, number>();
+  const diskBefore = serverPid ? diskWriteBytes([serverPid]) : NaN;
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
   const child = Bun.spawn(
     [
@@ -115,6 +133,7 @@ export async function wrk(
   const output = await new Response(child.stdout).text();
   if ((await child.exited) !== 0) throw new Error(`wrk failed:\n${output}`);
   const after = serverPid ? threadCpuSeconds(serverPid) : new Map<string, number>();
+  const diskAfter = serverPid ? diskWriteBytes([serverPid]) : NaN;
   const number = (pattern: RegExp) => Number(pattern.exec(output)?.[1] ?? NaN);
   const latency = (label: string) => {
     const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(output);
@@ -132,6 +151,7 @@ export async function wrk(
     p99Ms: latency("99"),
     non2xx,
     cpuMicros: cpuMicrosPerMessage(before, after, requests),
+    diskBytes: (diskAfter - diskBefore) / requests,
   };
 }
 

@@ -2,6 +2,7 @@
 // receive+ack with batch consumers, end-to-end latency at a fixed rate; CPU per message by thread.
 import {
   cpuMicrosPerMessage,
+  diskWriteBytes,
   log,
   medianCpu,
   peakRss,
@@ -20,6 +21,8 @@ export interface Throughput {
   perSecond: Spread;
   p99Ms?: number;
   cpuMicros: Record<string, number>;
+  /** Bytes the server wrote to disk per message (absent in results from before it was measured). */
+  diskBytes?: number;
 }
 
 export interface MillraceFigures {
@@ -62,13 +65,18 @@ async function put(base: string, queue: string): Promise<void> {
 
 async function receiveAck(server: Running, queue: string, seconds: number) {
   const before = threadCpuSeconds(server.pid);
+  const diskBefore = diskWriteBytes([server.pid]);
   const result = await runClient<{ acked: number; lost: number; perSecond: number }>(["bench/receive-ack.ts"], {
     URL: server.base,
     QUEUE: queue,
     DURATION_S: String(seconds),
   });
   if (result.lost > 0) throw new Error(`receive+ack lost ${result.lost} acks; the run is void`);
-  return { ...result, cpuMicros: cpuMicrosPerMessage(before, threadCpuSeconds(server.pid), result.acked) };
+  return {
+    ...result,
+    cpuMicros: cpuMicrosPerMessage(before, threadCpuSeconds(server.pid), result.acked),
+    diskBytes: (diskWriteBytes([server.pid]) - diskBefore) / result.acked,
+  };
 }
 
 export async function measureMillrace(
@@ -102,7 +110,7 @@ export async function measureMillrace(
     repeat(runs, async () => {
       const run = await wrk(`${base}/v1/queues/batch/messages`, "publish-batch.lua", seconds, pid);
       const perMessage = Object.fromEntries(Object.entries(run.cpuMicros).map(([k, v]) => [k, v / 100]));
-      return { ...run, perSecond: run.perSecond * 100, cpuMicros: perMessage };
+      return { ...run, perSecond: run.perSecond * 100, cpuMicros: perMessage, diskBytes: run.diskBytes / 100 };
     }),
   );
   log(`${label}: median ${batch.result.perSecond.median.toFixed(0)} msg/s in batches`);
@@ -138,6 +146,7 @@ export async function measureMillrace(
     );
   }
   const p99 = (details: Array<{ p99Ms: number }>) => spread(details.map((d) => d.p99Ms)).median;
+  const disk = (details: Array<{ diskBytes: number }>) => spread(details.map((d) => d.diskBytes)).median;
   return {
     ...(references && {
       references: {
@@ -150,15 +159,18 @@ export async function measureMillrace(
       perSecond: single.result.perSecond,
       p99Ms: p99(single.result.details),
       cpuMicros: medianCpu(single.result.details.map((d) => d.cpuMicros)),
+      diskBytes: disk(single.result.details),
     },
     batch: {
       perSecond: batch.result.perSecond,
       p99Ms: p99(batch.result.details),
       cpuMicros: medianCpu(batch.result.details.map((d) => d.cpuMicros)),
+      diskBytes: disk(batch.result.details),
     },
     receiveAck: {
       perSecond: consumed.result.perSecond,
       cpuMicros: medianCpu(consumed.result.details.map((d) => d.cpuMicros)),
+      diskBytes: disk(consumed.result.details),
     },
     latency,
     rssIdleMb,

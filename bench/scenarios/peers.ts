@@ -1,7 +1,16 @@
 // BullMQ (on a Redis the bench starts, once per fsync policy) and pg-boss (on a fresh database of
 // the local PostgreSQL), each publishing and processing the same 256-byte events, in this run.
 import { join } from "node:path";
-import { cpuMicrosPerMessage, log, processCpuSeconds, repeat, ROOT, runClient, type Spread } from "../lib/measure.ts";
+import {
+  cpuMicrosPerMessage,
+  diskWriteBytes,
+  log,
+  processCpuSeconds,
+  repeat,
+  ROOT,
+  runClient,
+  type Spread,
+} from "../lib/measure.ts";
 import { freshDatabase, startRedis, type Fsync } from "../lib/servers.ts";
 
 export interface PeerThroughput {
@@ -9,6 +18,8 @@ export interface PeerThroughput {
   /** CPU per message of the peer's client process (µs) and of its server when the bench owns it. */
   clientCpuMicros: number;
   serverCpuMicros?: Record<string, number>;
+  /** Bytes the peer's server wrote to disk per message, when the bench owns it (Redis: its AOF). */
+  serverDiskBytes?: number;
 }
 
 export interface PeerFigures {
@@ -34,9 +45,11 @@ async function runs(
 ): Promise<PeerThroughput> {
   const result = await repeat(times, async () => {
     const before = serverPid ? processCpuSeconds([serverPid]) : new Map<string, number>();
+    const diskBefore = serverPid ? diskWriteBytes([serverPid]) : NaN;
     const run = await runClient<ClientResult>([script], env, PEERS_DIR);
     const server = serverPid ? cpuMicrosPerMessage(before, processCpuSeconds([serverPid]), run.messages) : undefined;
-    return { ...run, server };
+    const disk = serverPid ? (diskWriteBytes([serverPid]) - diskBefore) / run.messages : NaN;
+    return { ...run, server, disk };
   });
   const serverNames = Object.keys(result.details[0]!.server ?? {});
   return {
@@ -46,6 +59,7 @@ async function runs(
       serverCpuMicros: Object.fromEntries(
         serverNames.map((name) => [name, median(result.details.map((d) => d.server?.[name] ?? 0))]),
       ),
+      serverDiskBytes: median(result.details.map((d) => d.disk)),
     }),
   };
 }

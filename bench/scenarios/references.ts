@@ -9,6 +9,8 @@ export interface Ceiling {
   perSecond: Spread;
   p99Ms: number;
   cpuMicros: Record<string, number>;
+  /** Bytes written to disk per message (absent in results from before it was measured). */
+  diskBytes?: number;
 }
 
 const SERVERS = {
@@ -45,5 +47,6 @@ export function summariseCeiling(runs: WrkResult[]): Ceiling {
     perSecond: spread(runs.map((r) => r.perSecond)),
     p99Ms: spread(runs.map((r) => r.p99Ms)).median,
     cpuMicros: medianCpu(runs.map((r) => r.cpuMicros)),
+    diskBytes: spread(runs.map((r) => r.diskBytes)).median,
   };
 }
