@@ -1,7 +1,10 @@
 // The floor SQLite itself sets under Millrace's storage work, and how far Millrace's store is above it.
 //
-// Usage: bun bench/storage-floor.ts [--messages N] [--rounds R] [--held H] [--levels raw,raw4,engine,engine4,store]
-//   (any rawN or engineN: N operations per commit; the store level folds about 8 per commit)
+// Usage: bun bench/storage-floor.ts [--messages N] [--rounds R] [--held H] [--publish-size P] [--callers C]
+//          [--levels raw,raw4,engine,engine4,store]
+//   (any rawN, bareN or engineN: N operations per commit; the store level folds what its C callers,
+//   default 8, have in flight; P messages per publish, default 100: 1 is the single publishes of
+//   64 HTTP connections, with --callers 64)
 //   (defaults: 20000 messages, 3 rounds, no held leases, those levels; run from the repository root).
 //   --held H leases H of the messages before receive+ack and never acks them (other consumers'
 //   messages in flight; they must be a multiple of 100 and fewer than N).
@@ -16,6 +19,11 @@
 //           No receipts, no token checks, no live counts: the floor.
 //   rawN    the same with N operations per commit (receive+ack: N leases and the N acks of the
 //           previous commit's leases), as group commit folds concurrent callers together.
+//   bare, bareN
+//           raw's publishes on a messages table stripped of what the broker needs besides the rows:
+//           its secondary indexes (claim order, ids, leases, groups, dead letters), the triggers
+//           that keep queue counts, and AUTOINCREMENT. Publish only (nothing could claim). Against
+//           raw, what those cost the writer: the durable-limit server's table has none of them.
 //   engine, engineN
 //           Millrace's SqliteEngine (the writer thread's code) called directly on one thread,
 //           1 or N operations per transaction: Millrace's SQL and JS without the thread hop.
@@ -45,9 +53,11 @@ const MESSAGES = Number(option("--messages", "20000"));
 const HELD = Number(option("--held", "0"));
 const ROUNDS = Number(option("--rounds", "3"));
 const LEVELS = option("--levels", "raw,raw4,engine,engine4,store").split(",");
+/** Messages per lease. */
 const BATCH = 100;
-/** Concurrent callers at the store level, as scripts/bench's receive+ack consumers. */
-const CALLERS = 8;
+const PUBLISH_SIZE = Number(option("--publish-size", String(BATCH)));
+/** Concurrent callers at the store level: 8 as scripts/bench's receive+ack consumers. */
+const CALLERS = Number(option("--callers", "8"));
 const QUEUE = "floor";
 const TOKEN_BYTES = 16;
 
@@ -113,8 +123,16 @@ function createQueueRow(db: Database): void {
   );
 }
 
+interface Phases {
+  publish: Phase;
+  /** Absent for publish-only levels. */
+  receiveAck?: Phase;
+}
+
 /** The three storage operations the drill runs, on one thread, inside the driver's transactions. */
 interface SyncOperations<Lease> {
+  /** Publishes only; lease and ack are never called. */
+  publishOnly?: boolean;
   publish(now: number): void;
   /** null once the queue is empty. */
   lease(now: number): Lease | null;
@@ -126,20 +144,17 @@ interface SyncOperations<Lease> {
  * leases and the acks of the previous commit's leases, as concurrent consumers' calls do when
  * the writer folds them into one commit.
  */
-async function drive<Lease>(
-  db: Database,
-  ops: SyncOperations<Lease>,
-  group: number,
-): Promise<{ publish: Phase; receiveAck: Phase }> {
+async function drive<Lease>(db: Database, ops: SyncOperations<Lease>, group: number): Promise<Phases> {
   const begin = db.prepare("BEGIN IMMEDIATE");
   const commit = db.prepare("COMMIT");
   const publish = await measure(MESSAGES, () => {
-    for (let sent = 0; sent < MESSAGES; sent += BATCH * group) {
+    for (let sent = 0; sent < MESSAGES; sent += PUBLISH_SIZE * group) {
       begin.run();
       for (let i = 0; i < group; i++) ops.publish(Date.now());
       commit.run();
     }
   });
+  if (ops.publishOnly) return { publish };
   for (let held = 0; held < HELD; held += BATCH) {
     begin.run();
     ops.lease(Date.now());
@@ -170,7 +185,7 @@ function rawOperations(db: Database): SyncOperations<string> {
   const row = "(?, ?, 0, 0, ?, NULL, NULL, ?, 0, NULL, ?)";
   const insert = db.prepare(
     `INSERT INTO messages (id, queue, state, priority, available_at, group_id, dedup_id, body, body_is_binary, headers, enqueued_at)
-     VALUES ${Array.from({ length: BATCH }, () => row).join(", ")}`,
+     VALUES ${Array.from({ length: PUBLISH_SIZE }, () => row).join(", ")}`,
   );
   const claim = db.query<{ seq: number; lease_generation: number }, [string, number, number]>(
     `SELECT seq, id, body, body_is_binary, headers, priority, group_id, attempts, enqueued_at, last_error, lease_generation
@@ -193,7 +208,7 @@ function rawOperations(db: Database): SyncOperations<string> {
     publish(now) {
       const values: Array<string | number> = [];
       // Ids as Millrace draws them (UUIDv7, 36 characters), so rows and index entries are the same size.
-      for (let i = 0; i < BATCH; i++) values.push(Bun.randomUUIDv7(), QUEUE, now, EVENT_JSON, now);
+      for (let i = 0; i < PUBLISH_SIZE; i++) values.push(Bun.randomUUIDv7(), QUEUE, now, EVENT_JSON, now);
       insert.run(...values);
     },
     lease(now) {
@@ -210,13 +225,26 @@ function rawOperations(db: Database): SyncOperations<string> {
   };
 }
 
+/**
+ * raw's publishes on the messages table rebuilt without AUTOINCREMENT, and with neither its
+ * secondary indexes nor the queue-count triggers: what maintaining them costs, by difference.
+ */
+function bareOperations(db: Database): SyncOperations<string> {
+  const table = db
+    .query<{ sql: string }, []>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'")
+    .get()!.sql;
+  db.run("DROP TABLE messages"); // its indexes and triggers go with it
+  db.run(table.replace("AUTOINCREMENT", ""));
+  return { ...rawOperations(db), publishOnly: true };
+}
+
 /** Millrace's SqliteEngine, as the writer thread calls it (writer-worker.ts runInTransaction, minus the messaging). */
 function engineOperations(db: Database): SyncOperations<string[]> {
   const engine = new SqliteEngine(db);
   engine.queues.put(QUEUE, {}, Date.now());
   return {
     publish(now) {
-      engine.messages.publish(QUEUE, newMessages(BATCH, now), now);
+      engine.messages.publish(QUEUE, newMessages(PUBLISH_SIZE, now), now);
       engine.flushWrites();
     },
     lease(now) {
@@ -232,7 +260,7 @@ function engineOperations(db: Database): SyncOperations<string[]> {
 function syncLevel<Lease>(
   operations: (db: Database) => SyncOperations<Lease>,
   group: number,
-): (directory: string) => Promise<{ publish: Phase; receiveAck: Phase }> {
+): (directory: string) => Promise<Phases> {
   return async (directory) => {
     const db = freshDatabase(directory, `sync-${Date.now()}`);
     try {
@@ -243,16 +271,16 @@ function syncLevel<Lease>(
   };
 }
 
-async function runStore(directory: string): Promise<{ publish: Phase; receiveAck: Phase }> {
+async function runStore(directory: string): Promise<Phases> {
   const { store } = await openStore({ databaseUrl: null, sqlitePath: join(directory, `store-${Date.now()}.db`) });
   await store.queues.put(QUEUE, {}, Date.now());
-  const perCaller = Math.ceil(MESSAGES / BATCH / CALLERS);
+  const perCaller = Math.ceil(MESSAGES / PUBLISH_SIZE / CALLERS);
   const publish = await measure(MESSAGES, async () => {
     await Promise.all(
       Array.from({ length: CALLERS }, async () => {
         for (let i = 0; i < perCaller; i++) {
           const now = Date.now();
-          await store.messages.publish(QUEUE, newMessages(BATCH, now), now);
+          await store.messages.publish(QUEUE, newMessages(PUBLISH_SIZE, now), now);
         }
       }),
     );
@@ -278,13 +306,15 @@ async function runStore(directory: string): Promise<{ publish: Phase; receiveAck
   return { publish, receiveAck };
 }
 
-/** "store", or "raw"/"engine" followed by the operations per commit (1 when left out). */
-function runner(level: string): (directory: string) => Promise<{ publish: Phase; receiveAck: Phase }> {
+/** "store", or "raw"/"bare"/"engine" followed by the operations per commit (1 when left out). */
+function runner(level: string): (directory: string) => Promise<Phases> {
   if (level === "store") return runStore;
-  const match = /^(raw|engine)(\d*)$/.exec(level);
-  if (!match) throw new Error(`unknown level ${level}: raw[N], engine[N] or store`);
+  const match = /^(raw|bare|engine)(\d*)$/.exec(level);
+  if (!match) throw new Error(`unknown level ${level}: raw[N], bare[N], engine[N] or store`);
   const group = match[2] ? Number(match[2]) : 1;
-  return match[1] === "raw" ? syncLevel(rawOperations, group) : syncLevel(engineOperations, group);
+  if (match[1] === "raw") return syncLevel(rawOperations, group);
+  if (match[1] === "bare") return syncLevel(bareOperations, group);
+  return syncLevel(engineOperations, group);
 }
 
 /** Bun names a Worker's thread "Worker"; the rest besides main are JIT, GC and allocator helpers. */
@@ -308,7 +338,8 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const level of LEVELS) {
       const result = await runner(level)(directory);
-      for (const [phaseName, phase] of Object.entries(result)) {
+      // Publish-only levels leave receiveAck out rather than undefined.
+      for (const [phaseName, phase] of Object.entries(result) as Array<[string, Phase]>) {
         const key = `${level} ${phaseName}`;
         const figures = { ...byThread(phase, phase.messages), rate: phase.messages / phase.seconds };
         samples.set(key, [...(samples.get(key) ?? []), figures]);
@@ -324,7 +355,7 @@ try {
 }
 
 console.log(
-  `\n${MESSAGES} messages of 256 bytes (${HELD} of them leased and held during receive+ack), batches of ${BATCH}, median of ${ROUNDS} rounds; CPU µs per message by thread` +
+  `\n${MESSAGES} messages of 256 bytes (${HELD} of them leased and held during receive+ack), ${PUBLISH_SIZE} per publish, leases of ${BATCH}, median of ${ROUNDS} rounds; CPU µs per message by thread` +
     "\n(raw and engine levels run on main alone; at store level 'writer' is the SQLite writer thread;\n 'other' is Bun's JIT, GC and allocator helper threads)\n",
 );
 console.log("level/phase            main   writer   other   busiest thread → msg/s per core   wall msg/s");
