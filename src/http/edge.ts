@@ -12,6 +12,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Cidr } from "../net/cidr.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { CounterChild, HistogramChild } from "../observability/request-metrics.ts";
 import { contextOfRequest, parseTraceparent } from "../observability/tracing/trace-context.ts";
 import { authorize } from "./authorize.ts";
 import type { BodyLimits } from "./body-limit.ts";
@@ -44,8 +45,7 @@ export interface EdgeOptions {
 const METHODS = new Set(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]);
 const UNMATCHED = "unmatched";
 
-type Child = { inc(): void };
-type RouteSeries = { duration: { observe(v: number): void }; byStatus: Map<number, Child> };
+type RouteSeries = { duration: HistogramChild; byStatus: Map<number, CounterChild> };
 
 /**
  * Every request, in one pipeline: request id, header limit, CORS preflight, then routing, and
