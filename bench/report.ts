@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import type { Spread } from "./lib/measure.ts";
 import { ROOT } from "./lib/measure.ts";
 import type { BacklogFigures } from "./scenarios/backlog.ts";
-import type { MillraceFigures } from "./scenarios/millrace.ts";
+import type { MillraceFigures, Throughput } from "./scenarios/millrace.ts";
 import type { PeerFigures } from "./scenarios/peers.ts";
 import type { Ceiling } from "./scenarios/references.ts";
 
@@ -145,51 +145,22 @@ export function detailTable(r: BenchResults): string {
   const p = r.peers;
   /** Disk bytes per message; "–" where the writes happen in a server the bench does not own (PostgreSQL). */
   const disk = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? "–" : n(bytes));
+  const server = (label: string, f: Ceiling | Throughput, ownsDisk = true) => [
+    label,
+    s(f.perSecond),
+    cpu(f.cpuMicros),
+    ownsDisk ? disk(f.diskBytes) : "–",
+  ];
   const rows = [
-    [
-      "wrk's own ceiling: static route, no parsing",
-      s(ref.loadGenerator.perSecond),
-      cpu(ref.loadGenerator.cpuMicros),
-      disk(ref.loadGenerator.diskBytes),
-    ],
-    [
-      "Elysia bare POST (parses the JSON)",
-      s(ref.elysia.perSecond),
-      cpu(ref.elysia.cpuMicros),
-      disk(ref.elysia.diskBytes),
-    ],
-    [
-      "durable limit: native route, writer thread, group commit, FULL",
-      s(ref.durableLimit.perSecond),
-      cpu(ref.durableLimit.cpuMicros),
-      disk(ref.durableLimit.diskBytes),
-    ],
-    [
-      "Millrace SQLite: publish, 1/request",
-      s(r.sqlite.single.perSecond),
-      cpu(r.sqlite.single.cpuMicros),
-      disk(r.sqlite.single.diskBytes),
-    ],
-    [
-      "Millrace SQLite: publish, 100/request",
-      s(r.sqlite.batch.perSecond),
-      cpu(r.sqlite.batch.cpuMicros),
-      disk(r.sqlite.batch.diskBytes),
-    ],
-    [
-      "Millrace SQLite: receive + ack, 100/call, 8 consumers",
-      s(r.sqlite.receiveAck.perSecond),
-      cpu(r.sqlite.receiveAck.cpuMicros),
-      disk(r.sqlite.receiveAck.diskBytes),
-    ],
-    ["Millrace PostgreSQL: publish, 1/request", s(r.postgres.single.perSecond), cpu(r.postgres.single.cpuMicros), "–"],
-    ["Millrace PostgreSQL: publish, 100/request", s(r.postgres.batch.perSecond), cpu(r.postgres.batch.cpuMicros), "–"],
-    [
-      "Millrace PostgreSQL: receive + ack",
-      s(r.postgres.receiveAck.perSecond),
-      cpu(r.postgres.receiveAck.cpuMicros),
-      "–",
-    ],
+    server("wrk's own ceiling: static route, no parsing", ref.loadGenerator),
+    server("Elysia bare POST (parses the JSON)", ref.elysia),
+    server("durable limit: native route, writer thread, group commit, FULL", ref.durableLimit),
+    server("Millrace SQLite: publish, 1/request", r.sqlite.single),
+    server("Millrace SQLite: publish, 100/request", r.sqlite.batch),
+    server("Millrace SQLite: receive + ack, 100/call, 8 consumers", r.sqlite.receiveAck),
+    server("Millrace PostgreSQL: publish, 1/request", r.postgres.single, false),
+    server("Millrace PostgreSQL: publish, 100/request", r.postgres.batch, false),
+    server("Millrace PostgreSQL: receive + ack", r.postgres.receiveAck, false),
   ];
   for (const [label, figures] of [
     ["BullMQ, Redis AOF appendfsync always (Millrace's durability)", p.bullmqAlways],
@@ -201,11 +172,11 @@ export function detailTable(r: BenchResults): string {
       ["bulk of 100", figures.batch],
       ["process", figures.process],
     ] as const) {
-      const server = f.serverCpuMicros ? `, server: ${cpu(f.serverCpuMicros)}` : "";
+      const serverCpu = f.serverCpuMicros ? `, server: ${cpu(f.serverCpuMicros)}` : "";
       rows.push([
         `${label}: ${scenario}`,
         s(f.perSecond),
-        `client ${f.clientCpuMicros}${server}`,
+        `client ${f.clientCpuMicros}${serverCpu}`,
         disk(f.serverDiskBytes),
       ]);
     }
